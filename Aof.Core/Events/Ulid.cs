@@ -1,0 +1,36 @@
+using System.Security.Cryptography;
+
+namespace Aof.Core.Events;
+
+/// <summary>
+/// Message ids: 26-character ULIDs (48-bit millisecond time + 80 random bits, Crockford base32),
+/// sortable by creation time like the AOF plan's "01J..." ids.
+/// </summary>
+public static class Ulid
+{
+    private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+    public static string NewUlid() => NewUlid(DateTimeOffset.UtcNow);
+
+    public static string NewUlid(DateTimeOffset time)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        var ms = (ulong)time.ToUnixTimeMilliseconds();
+        for (var i = 5; i >= 0; i--) { bytes[i] = (byte)(ms & 0xFF); ms >>= 8; }
+        RandomNumberGenerator.Fill(bytes[6..]);
+
+        Span<char> chars = stackalloc char[26];
+        // 128 bits -> 26 chars of 5 bits, most significant first (the first char carries 3 bits).
+        var hi = ((ulong)bytes[0] << 56) | ((ulong)bytes[1] << 48) | ((ulong)bytes[2] << 40) | ((ulong)bytes[3] << 32)
+                 | ((ulong)bytes[4] << 24) | ((ulong)bytes[5] << 16) | ((ulong)bytes[6] << 8) | bytes[7];
+        var lo = ((ulong)bytes[8] << 56) | ((ulong)bytes[9] << 48) | ((ulong)bytes[10] << 40) | ((ulong)bytes[11] << 32)
+                 | ((ulong)bytes[12] << 24) | ((ulong)bytes[13] << 16) | ((ulong)bytes[14] << 8) | bytes[15];
+        var value = (UInt128)hi << 64 | lo;
+        for (var i = 25; i >= 0; i--)
+        {
+            chars[i] = Alphabet[(int)(value & 31)];
+            value >>= 5;
+        }
+        return new string(chars);
+    }
+}

@@ -1,0 +1,46 @@
+namespace Aof.Core.Executions;
+
+public static class ExecutionStatus
+{
+    public const string Queued = "queued";
+    public const string Running = "running";
+    /// <summary>The last attempt failed and a retry is scheduled.</summary>
+    public const string Failed = "failed";
+    public const string Succeeded = "succeeded";
+    public const string DeadLettered = "dead_lettered";
+}
+
+/// <summary>What happened to one message: kept in the store for <see cref="ExecutionOptions.RetentionHours"/>.</summary>
+public sealed class ExecutionRecord
+{
+    public required string Id { get; init; }
+    public string Status { get; set; } = ExecutionStatus.Queued;
+    public string? TriggerName { get; set; }
+    public string? Target { get; set; }
+    public string? Platform { get; set; }
+    public string? EventType { get; set; }
+    public string? Action { get; set; }
+    public string? Repo { get; set; }
+    public string? DeliveryId { get; set; }
+    public int Attempts { get; set; }
+    public DateTimeOffset? QueuedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public long? DurationMs { get; set; }
+    public string? Output { get; set; }
+    public bool OutputTruncated { get; set; }
+    public string? Error { get; set; }
+    public string? DeadLetterReason { get; set; }
+    public string? Worker { get; set; }
+}
+
+public sealed class ExecutionOptions
+{
+    /// <summary>How long a record is kept after its last change.</summary>
+    public int RetentionHours { get; set; } = 72;
+
+    /// <summary>Output longer than this is cut (and flagged) before it is stored.</summary>
+    public int OutputLimitBytes { get; set; } = 64 * 1024;
+
+    public TimeSpan Retention => TimeSpan.FromHours(RetentionHours);
+}
