@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -7,12 +8,15 @@ namespace Aof.Runtime.Flows.Expressions;
 /// <summary>The value rules conditions and templates share: text form, truthiness, equality and ordering.</summary>
 public static class JsonValues
 {
+    // Spliced JSON is read by people and shells, not embedded in HTML: keep quotes and non-ASCII as they are.
+    private static readonly JsonSerializerOptions TextJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Text used when a value is spliced into a string: strings raw, null empty, everything else as JSON.</summary>
     public static string ToText(JsonNode? node) => node switch
     {
         null => "",
         JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        _ => node.ToJsonString(),
+        _ => node.ToJsonString(TextJson),
     };
 
     /// <summary>null, false, 0, "", "false", empty arrays and objects are false; everything else true.</summary>
