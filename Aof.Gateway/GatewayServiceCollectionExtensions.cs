@@ -1,4 +1,5 @@
 using Aof.Gateway.Admin;
+using Aof.Gateway.Health;
 using Aof.Gateway.Platforms.GitHub;
 using Aof.Gateway.Webhooks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -19,6 +20,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookPlatform, GitHubWebhookPlatform>());
         services.TryAddSingleton<WebhookReceiver>();
         services.TryAddSingleton<AdminAuthFilter>();
+        services.AddHealthChecks().AddCheck<QueueHealthCheck>(QueueHealthCheck.Name, tags: ["ready"]);
         return services;
     }
 
