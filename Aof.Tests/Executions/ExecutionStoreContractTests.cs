@@ -1,0 +1,137 @@
+using System.Text;
+using Aof.Core.Executions;
+
+namespace Aof.Tests.Executions;
+
+/// <summary>The execution store contract, run against every store.</summary>
+public abstract class ExecutionStoreContractTests
+{
+    protected const int TestTimeoutMs = 30_000;
+
+    protected abstract Task<IExecutionStore> CreateStoreAsync(ExecutionOptions options);
+
+    protected static readonly CancellationToken Ct = CancellationToken.None;
+
+    private static ExecutionRecord Queued(string id) => new()
+    {
+        Id = id,
+        TriggerName = "pr-review",
+        Target = "flow/github-pr-review",
+        Platform = "github",
+        EventType = "pull_request",
+        Action = "opened",
+        Repo = "o/r",
+        DeliveryId = "d-" + id,
+        QueuedAt = DateTimeOffset.UtcNow,
+    };
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_record_moves_through_its_lifecycle()
+    {
+        var store = await CreateStoreAsync(new ExecutionOptions());
+        var id = Guid.NewGuid().ToString("N");
+        await store.RecordQueuedAsync([Queued(id)], Ct);
+        var r = await store.GetAsync(id, Ct);
+        Assert.NotNull(r);
+        Assert.Equal(ExecutionStatus.Queued, r.Status);
+        Assert.Equal("pr-review", r.TriggerName);
+        Assert.Equal("flow/github-pr-review", r.Target);
+        Assert.Equal("github", r.Platform);
+        Assert.Equal("d-" + id, r.DeliveryId);
+
+        var started = DateTimeOffset.UtcNow;
+        await store.RecordRunningAsync(id, 1, "w1", started, Ct);
+        await store.RecordAttemptFailedAsync(id, 1, "timeout", started.AddSeconds(2), Ct);
+        r = await store.GetAsync(id, Ct);
+        Assert.Equal(ExecutionStatus.Failed, r!.Status);
+        Assert.Equal("timeout", r.Error);
+        Assert.Equal(2000, r.DurationMs);
+
+        await store.RecordRunningAsync(id, 2, "w2", started.AddSeconds(5), Ct);
+        await store.RecordSucceededAsync(id, "done", started.AddSeconds(6), Ct);
+        r = await store.GetAsync(id, Ct);
+        Assert.Equal(ExecutionStatus.Succeeded, r!.Status);
+        Assert.Equal(2, r.Attempts);
+        Assert.Equal("w2", r.Worker);
+        Assert.Equal("done", r.Output);
+        Assert.False(r.OutputTruncated);
+        Assert.Equal(1000, r.DurationMs);
+        Assert.Equal(started.AddSeconds(6).ToUnixTimeMilliseconds(), r.FinishedAt!.Value.ToUnixTimeMilliseconds());
+
+        Assert.Null(await store.GetAsync("missing-" + id, Ct));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_late_queued_write_does_not_move_a_running_record_back()
+    {
+        var store = await CreateStoreAsync(new ExecutionOptions());
+        var id = Guid.NewGuid().ToString("N");
+        await store.RecordRunningAsync(id, 1, "w1", DateTimeOffset.UtcNow, Ct);
+        await store.RecordQueuedAsync([Queued(id)], Ct);
+        var r = await store.GetAsync(id, Ct);
+        Assert.Equal(ExecutionStatus.Running, r!.Status);
+        Assert.Equal("pr-review", r.TriggerName); // the other fields still land
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Dead_letter_and_requeue_are_recorded()
+    {
+        var store = await CreateStoreAsync(new ExecutionOptions());
+        var id = Guid.NewGuid().ToString("N");
+        await store.RecordQueuedAsync([Queued(id)], Ct);
+        await store.RecordDeadLetteredAsync(id, "max_retries_exceeded", "boom", DateTimeOffset.UtcNow, Ct);
+        var r = await store.GetAsync(id, Ct);
+        Assert.Equal(ExecutionStatus.DeadLettered, r!.Status);
+        Assert.Equal("max_retries_exceeded", r.DeadLetterReason);
+        Assert.Equal("boom", r.Error);
+
+        await store.RecordRequeuedAsync(id, Ct);
+        r = await store.GetAsync(id, Ct);
+        Assert.Equal(ExecutionStatus.Queued, r!.Status);
+        Assert.Null(r.DeadLetterReason);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Output_is_truncated_to_the_limit_on_a_character_boundary()
+    {
+        var store = await CreateStoreAsync(new ExecutionOptions { OutputLimitBytes = 10 });
+        var id = Guid.NewGuid().ToString("N");
+        // "aaaaaaaaa" (9 bytes) + "é" (2 bytes) would split the é at byte 10.
+        await store.RecordSucceededAsync(id, "aaaaaaaaaé and more", DateTimeOffset.UtcNow, Ct);
+        var r = await store.GetAsync(id, Ct);
+        Assert.Equal("aaaaaaaaa", r!.Output);
+        Assert.True(r.OutputTruncated);
+
+        var id2 = Guid.NewGuid().ToString("N");
+        await store.RecordSucceededAsync(id2, "0123456789", DateTimeOffset.UtcNow, Ct);
+        r = await store.GetAsync(id2, Ct);
+        Assert.Equal("0123456789", r!.Output);
+        Assert.False(r.OutputTruncated);
+    }
+}
+
+public class OutputTruncationTests
+{
+    [Theory]
+    [InlineData("hello", 10, "hello", false)]
+    [InlineData("hello", 5, "hello", false)]
+    [InlineData("hello", 4, "hell", true)]
+    [InlineData("ab€cd", 4, "ab", true)]   // € is 3 bytes: 2+3 > 4
+    [InlineData("ab€cd", 5, "ab€", true)]
+    [InlineData("😀😀", 5, "😀", true)]      // a surrogate pair is 4 bytes
+    [InlineData("😀😀", 3, "", true)]
+    public void Cuts_on_a_utf8_character_boundary(string input, int limit, string expected, bool truncated)
+    {
+        var cut = OutputTruncation.Truncate(input, limit, out var wasCut);
+        Assert.Equal(expected, cut);
+        Assert.Equal(truncated, wasCut);
+        Assert.True(Encoding.UTF8.GetByteCount(cut!) <= limit);
+    }
+
+    [Fact]
+    public void Null_stays_null()
+    {
+        Assert.Null(OutputTruncation.Truncate(null, 10, out var cut));
+        Assert.False(cut);
+    }
+}

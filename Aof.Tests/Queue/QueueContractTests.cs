@@ -1,0 +1,418 @@
+using System.Text;
+using Aof.Core.Events;
+using Aof.Core.Queue;
+
+namespace Aof.Tests.Queue;
+
+/// <summary>
+/// The queue contract of DESIGN.md, run against every backend. A subclass supplies queues that share one
+/// broker (and so one consumer group): <see cref="CreateConsumerAsync"/> returns a second worker's view.
+/// </summary>
+public abstract class QueueContractTests : IAsyncLifetime
+{
+    protected const int TestTimeoutMs = 30_000;
+    protected static readonly TimeSpan ShortVisibility = TimeSpan.FromMilliseconds(300);
+
+    private readonly List<IMessageQueue> _created = [];
+    private readonly CancellationTokenSource _cts = new(TimeSpan.FromSeconds(25));
+
+    protected CancellationToken Ct => _cts.Token;
+
+    /// <summary>A fresh, isolated queue (its own keys) with the given options.</summary>
+    protected abstract Task<IMessageQueue> CreateQueueCoreAsync(QueueOptions options);
+
+    /// <summary>Another consumer of the same queue as <paramref name="first"/> (another worker process).</summary>
+    protected abstract Task<IMessageQueue> CreateConsumerCoreAsync(IMessageQueue first, QueueOptions options);
+
+    protected async Task<IMessageQueue> CreateQueueAsync(QueueOptions? options = null)
+    {
+        var q = await CreateQueueCoreAsync(options ?? Options());
+        _created.Add(q);
+        await q.InitializeAsync(Ct);
+        return q;
+    }
+
+    protected async Task<IMessageQueue> CreateConsumerAsync(IMessageQueue first, QueueOptions options)
+    {
+        var q = await CreateConsumerCoreAsync(first, options);
+        if (!ReferenceEquals(q, first)) _created.Add(q);
+        await q.InitializeAsync(Ct);
+        return q;
+    }
+
+    protected static QueueOptions Options(int visibilityMs = 30_000) => new()
+    {
+        Prefix = "t" + Guid.NewGuid().ToString("N")[..12],
+        VisibilityTimeoutMs = visibilityMs,
+        DedupWindowSecs = 60,
+    };
+
+    protected static OutgoingMessage Msg(Priority priority = Priority.Normal, int maxRetries = 3, string? body = null)
+    {
+        var id = Ulid.NewUlid();
+        return new OutgoingMessage(id, priority, Encoding.UTF8.GetBytes(body ?? $"{{\"id\":\"{id}\"}}"), maxRetries);
+    }
+
+    /// <summary>Fetches until <paramref name="count"/> deliveries arrived or the time is up.</summary>
+    protected async Task<List<Delivery>> FetchAtLeastAsync(IMessageQueue q, int count, TimeSpan? within = null)
+    {
+        var got = new List<Delivery>();
+        var until = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(5));
+        while (got.Count < count && DateTime.UtcNow < until)
+            got.AddRange(await q.FetchAsync(count - got.Count, TimeSpan.FromMilliseconds(200), Ct));
+        return got;
+    }
+
+    protected async Task<Delivery> FetchOneAsync(IMessageQueue q, TimeSpan? within = null)
+    {
+        var got = await FetchAtLeastAsync(q, 1, within);
+        Assert.Single(got);
+        return got[0];
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Published_messages_are_delivered_once_and_ack_removes_them()
+    {
+        var q = await CreateQueueAsync();
+        var sent = Enumerable.Range(0, 25).Select(_ => Msg()).ToList();
+        var result = await q.PublishAsync(sent, null, Ct);
+        Assert.False(result.Duplicate);
+        Assert.Equal(sent.Select(m => m.Id), result.MessageIds);
+
+        var got = await FetchAtLeastAsync(q, 25);
+        Assert.Equal(sent.Select(m => m.Id).Order(), got.Select(d => d.MessageId).Order());
+        foreach (var d in got)
+        {
+            Assert.Equal(1, d.Attempt);
+            Assert.Equal(3, d.MaxRetries);
+            Assert.Equal(sent.Single(m => m.Id == d.MessageId).Body.ToArray(), d.Body.ToArray());
+            Assert.NotNull(d.EnqueuedAt);
+        }
+        foreach (var d in got) await q.AckAsync(d, Ct);
+
+        Assert.Empty(await q.FetchAsync(10, TimeSpan.FromMilliseconds(200), Ct));
+        var stats = await q.GetStatsAsync(Ct);
+        Assert.Equal((0, 0, 0, 0), (stats.Ready, stats.InFlight, stats.Delayed, stats.DeadLettered));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Fetch_waits_for_a_message_published_meanwhile()
+    {
+        var q = await CreateQueueAsync();
+        var fetch = q.FetchAsync(5, TimeSpan.FromSeconds(10), Ct);
+        await Task.Delay(100, Ct);
+        var m = Msg();
+        await q.PublishAsync([m], null, Ct);
+        var got = await fetch.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(m.Id, Assert.Single(got).MessageId);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Fetch_returns_empty_when_the_wait_ends_or_is_cancelled()
+    {
+        var q = await CreateQueueAsync();
+        Assert.Empty(await q.FetchAsync(5, TimeSpan.FromMilliseconds(100), Ct));
+        Assert.Empty(await q.FetchAsync(5, TimeSpan.Zero, Ct));
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cts.CancelAfter(100);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => q.FetchAsync(5, TimeSpan.FromSeconds(20), cts.Token));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Nack_with_delay_hides_the_message_until_the_delay_passes_then_attempt_is_2()
+    {
+        var q = await CreateQueueAsync();
+        var m = Msg();
+        await q.PublishAsync([m], null, Ct);
+        var first = await FetchOneAsync(q);
+
+        Assert.Equal(NackOutcome.Retried, await q.NackAsync(first, TimeSpan.FromMilliseconds(800), "boom", Ct));
+        Assert.Equal(1, (await q.GetStatsAsync(Ct)).Delayed);
+        Assert.Empty(await q.FetchAsync(1, TimeSpan.FromMilliseconds(150), Ct));
+
+        var again = await FetchOneAsync(q);
+        Assert.Equal(m.Id, again.MessageId);
+        Assert.Equal(2, again.Attempt);
+        Assert.Equal(m.Body.ToArray(), again.Body.ToArray());
+        await q.AckAsync(again, Ct);
+        Assert.Empty(await q.FetchAsync(1, TimeSpan.FromMilliseconds(100), Ct));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Past_max_retries_a_nack_dead_letters_with_reason_and_last_error()
+    {
+        var q = await CreateQueueAsync();
+        var m = Msg(Priority.High, maxRetries: 1);
+        await q.PublishAsync([m], null, Ct);
+
+        var d1 = await FetchOneAsync(q);
+        Assert.Equal(NackOutcome.Retried, await q.NackAsync(d1, TimeSpan.Zero, "first failure", Ct));
+        var d2 = await FetchOneAsync(q);
+        Assert.Equal(2, d2.Attempt);
+        Assert.Equal(NackOutcome.DeadLettered, await q.NackAsync(d2, TimeSpan.Zero, "second failure", Ct));
+
+        Assert.Empty(await q.FetchAsync(1, TimeSpan.FromMilliseconds(150), Ct));
+        var entry = await q.DeadLetters.GetAsync(m.Id, Ct);
+        Assert.NotNull(entry);
+        Assert.Equal(DeadLetterReasons.MaxRetriesExceeded, entry.Reason);
+        Assert.Equal("second failure", entry.LastError);
+        Assert.Equal(2, entry.Attempts);
+        Assert.Equal(Priority.High, entry.Priority);
+        Assert.Equal(m.Body.ToArray(), entry.Body.ToArray());
+        var stats = await q.GetStatsAsync(Ct);
+        Assert.Equal((0, 0, 0, 1), (stats.Ready, stats.InFlight, stats.Delayed, stats.DeadLettered));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Replay_puts_a_dead_letter_back_with_attempt_1()
+    {
+        var q = await CreateQueueAsync();
+        var m = Msg(Priority.Low, maxRetries: 0);
+        await q.PublishAsync([m], null, Ct);
+        var d = await FetchOneAsync(q);
+        Assert.Equal(NackOutcome.DeadLettered, await q.NackAsync(d, TimeSpan.Zero, "nope", Ct));
+
+        Assert.True(await q.DeadLetters.ReplayAsync(m.Id, Ct));
+        Assert.Null(await q.DeadLetters.GetAsync(m.Id, Ct));
+        Assert.False(await q.DeadLetters.ReplayAsync(m.Id, Ct));
+
+        var again = await FetchOneAsync(q);
+        Assert.Equal(m.Id, again.MessageId);
+        Assert.Equal(1, again.Attempt);
+        Assert.Equal(0, again.MaxRetries);
+        Assert.Equal(Priority.Low, again.Priority);
+        Assert.Equal(m.Body.ToArray(), again.Body.ToArray());
+        Assert.Equal(0, (await q.GetStatsAsync(Ct)).DeadLettered);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Dead_letters_are_listed_newest_first_and_can_be_purged()
+    {
+        var q = await CreateQueueAsync();
+        var sent = Enumerable.Range(0, 4).Select(_ => Msg()).ToList();
+        await q.PublishAsync(sent, null, Ct);
+        var got = await FetchAtLeastAsync(q, 4);
+        var order = new List<string>();
+        foreach (var d in got)
+        {
+            await q.DeadLetterAsync(d, DeadLetterReasons.UnknownTarget, "no such flow", Ct);
+            order.Add(d.MessageId);
+        }
+
+        var all = await q.DeadLetters.ListAsync(0, 10, Ct);
+        Assert.Equal(Enumerable.Reverse(order), all.Select(e => e.MessageId));
+        Assert.All(all, e => Assert.Equal(DeadLetterReasons.UnknownTarget, e.Reason));
+        Assert.All(all, e => Assert.Equal("no such flow", e.LastError));
+        var page = await q.DeadLetters.ListAsync(1, 2, Ct);
+        Assert.Equal(new[] { order[2], order[1] }, page.Select(e => e.MessageId));
+
+        Assert.True(await q.DeadLetters.PurgeAsync(order[0], Ct));
+        Assert.False(await q.DeadLetters.PurgeAsync(order[0], Ct));
+        Assert.Null(await q.DeadLetters.GetAsync(order[0], Ct));
+        Assert.Equal(3, (await q.DeadLetters.ListAsync(0, 10, Ct)).Count);
+        Assert.Equal(3, (await q.GetStatsAsync(Ct)).DeadLettered);
+        Assert.Empty(await q.FetchAsync(1, TimeSpan.FromMilliseconds(100), Ct));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Publishing_twice_with_one_dedup_key_stores_once_and_returns_the_first_ids()
+    {
+        var q = await CreateQueueAsync();
+        var first = new[] { Msg(), Msg(Priority.High) };
+        var r1 = await q.PublishAsync(first, "delivery-1", Ct);
+        Assert.False(r1.Duplicate);
+
+        var r2 = await q.PublishAsync([Msg(), Msg()], "delivery-1", Ct);
+        Assert.True(r2.Duplicate);
+        Assert.Equal(first.Select(m => m.Id), r2.MessageIds);
+
+        var r3 = await q.PublishAsync([Msg()], "delivery-2", Ct);
+        Assert.False(r3.Duplicate);
+
+        var got = await FetchAtLeastAsync(q, 3);
+        Assert.Equal(3, got.Count);
+        Assert.Empty(await q.FetchAsync(5, TimeSpan.FromMilliseconds(150), Ct));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task High_is_served_first_and_low_is_not_starved()
+    {
+        var q = await CreateQueueAsync();
+        // Low published first, so plain FIFO would serve it first.
+        await q.PublishAsync(Enumerable.Range(0, 30).Select(_ => Msg(Priority.Low)).ToList(), null, Ct);
+        await q.PublishAsync(Enumerable.Range(0, 30).Select(_ => Msg(Priority.Normal)).ToList(), null, Ct);
+        await q.PublishAsync(Enumerable.Range(0, 30).Select(_ => Msg(Priority.High)).ToList(), null, Ct);
+
+        var served = new List<Priority>();
+        for (var i = 0; i < 20; i++)
+        {
+            var d = await FetchOneAsync(q);
+            served.Add(d.Priority);
+            await q.AckAsync(d, Ct);
+        }
+
+        Assert.Equal(Priority.High, served[0]);
+        Assert.Contains(Priority.Low, served.Take(10));
+        var counts = served.GroupBy(p => p).ToDictionary(g => g.Key, g => g.Count());
+        Assert.True(counts[Priority.High] > counts[Priority.Normal], string.Join(",", served));
+        Assert.True(counts[Priority.Normal] > counts[Priority.Low], string.Join(",", served));
+
+        // A batch fetch splits by weight too.
+        var batch = await q.FetchAsync(10, TimeSpan.FromSeconds(1), Ct);
+        Assert.Equal(10, batch.Count);
+        Assert.Contains(batch, d => d.Priority == Priority.Low);
+        Assert.True(batch.Count(d => d.Priority == Priority.High) >= 5);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Unused_quota_of_empty_lanes_flows_to_the_busy_lane()
+    {
+        var q = await CreateQueueAsync();
+        await q.PublishAsync(Enumerable.Range(0, 20).Select(_ => Msg(Priority.Low)).ToList(), null, Ct);
+        var batch = await q.FetchAsync(10, TimeSpan.FromSeconds(1), Ct);
+        Assert.Equal(10, batch.Count);
+        Assert.All(batch, d => Assert.Equal(Priority.Low, d.Priority));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task An_expired_lease_is_redelivered_to_another_consumer_with_attempt_2()
+    {
+        var options = Options(visibilityMs: (int)ShortVisibility.TotalMilliseconds);
+        var a = await CreateQueueAsync(options);
+        var b = await CreateConsumerAsync(a, options);
+        var m = Msg();
+        await a.PublishAsync([m], null, Ct);
+
+        var lost = await FetchOneAsync(a); // worker A "dies" holding the lease
+        Assert.Equal(1, lost.Attempt);
+
+        var again = await FetchOneAsync(b, TimeSpan.FromSeconds(10));
+        Assert.Equal(m.Id, again.MessageId);
+        Assert.Equal(2, again.Attempt);
+        await b.AckAsync(again, Ct);
+        Assert.Empty(await b.FetchAsync(1, ShortVisibility * 2, Ct));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_lease_that_expires_past_max_retries_is_dead_lettered_not_redelivered()
+    {
+        var options = Options(visibilityMs: (int)ShortVisibility.TotalMilliseconds);
+        var q = await CreateQueueAsync(options);
+        var m = Msg(maxRetries: 0);
+        await q.PublishAsync([m], null, Ct);
+        _ = await FetchOneAsync(q);
+
+        Assert.Empty(await q.FetchAsync(1, ShortVisibility * 4, Ct));
+        var entry = await WaitForDeadLetterAsync(q, m.Id);
+        Assert.Equal(DeadLetterReasons.MaxRetriesExceeded, entry.Reason);
+        Assert.Equal(1, entry.Attempts);
+    }
+
+    private async Task<DeadLetterEntry> WaitForDeadLetterAsync(IMessageQueue q, string id)
+    {
+        var until = DateTime.UtcNow.AddSeconds(5);
+        while (true)
+        {
+            var e = await q.DeadLetters.GetAsync(id, Ct);
+            if (e is not null) return e;
+            Assert.True(DateTime.UtcNow < until, $"{id} was not dead-lettered in time");
+            await q.FetchAsync(1, TimeSpan.FromMilliseconds(100), Ct);
+        }
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Renewing_the_lease_keeps_the_message_from_being_redelivered()
+    {
+        var options = Options(visibilityMs: (int)ShortVisibility.TotalMilliseconds);
+        var a = await CreateQueueAsync(options);
+        var b = await CreateConsumerAsync(a, options);
+        await a.PublishAsync([Msg()], null, Ct);
+        var held = await FetchOneAsync(a);
+
+        // Renew for four visibility timeouts while B keeps asking.
+        var until = DateTime.UtcNow + ShortVisibility * 4;
+        while (DateTime.UtcNow < until)
+        {
+            await a.RenewLeaseAsync(held, Ct);
+            Assert.Empty(await b.FetchAsync(1, ShortVisibility / 4, Ct));
+        }
+        await a.AckAsync(held, Ct);
+        Assert.Empty(await b.FetchAsync(1, ShortVisibility * 2, Ct));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Release_makes_the_message_visible_at_once_with_the_same_attempt()
+    {
+        var q = await CreateQueueAsync();
+        var m = Msg();
+        await q.PublishAsync([m], null, Ct);
+        var d1 = await FetchOneAsync(q);
+        await q.NackAsync(d1, TimeSpan.Zero, "once", Ct);
+        var d2 = await FetchOneAsync(q);
+        Assert.Equal(2, d2.Attempt);
+
+        await q.ReleaseAsync(d2, Ct);
+        var d3 = Assert.Single(await q.FetchAsync(1, TimeSpan.FromSeconds(2), Ct));
+        Assert.Equal(m.Id, d3.MessageId);
+        Assert.Equal(2, d3.Attempt);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Stats_count_messages_by_state_and_lane()
+    {
+        var q = await CreateQueueAsync();
+        await q.PublishAsync([Msg(Priority.High), Msg(), Msg(), Msg(), Msg(Priority.Low)], null, Ct);
+
+        var high = Assert.Single(await q.FetchAsync(1, TimeSpan.FromSeconds(1), Ct));
+        Assert.Equal(Priority.High, high.Priority);
+        var two = await FetchAtLeastAsync(q, 2);
+        Assert.All(two, d => Assert.Equal(Priority.Normal, d.Priority));
+        await q.NackAsync(two[0], TimeSpan.FromMinutes(5), "later", Ct);
+        await q.DeadLetterAsync(two[1], DeadLetterReasons.PermanentFailure, "bad", Ct);
+
+        var stats = await q.GetStatsAsync(Ct);
+        Assert.Equal(2, stats.Ready);
+        Assert.Equal(1, stats.InFlight);
+        Assert.Equal(1, stats.Delayed);
+        Assert.Equal(1, stats.DeadLettered);
+        Assert.Equal(new LaneStats(0, 1), stats.ByPriority[Priority.High]);
+        Assert.Equal(new LaneStats(1, 0), stats.ByPriority[Priority.Normal]);
+        Assert.Equal(new LaneStats(1, 0), stats.ByPriority[Priority.Low]);
+        Assert.True(await q.PingAsync(Ct));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Concurrent_consumers_never_get_the_same_message_twice()
+    {
+        var options = Options();
+        var a = await CreateQueueAsync(options);
+        var sent = Enumerable.Range(0, 200).Select(i => Msg((Priority)(i % 3))).ToList();
+        await a.PublishAsync(sent, null, Ct);
+        var b = await CreateConsumerAsync(a, options);
+
+        var seen = new System.Collections.Concurrent.ConcurrentBag<string>();
+        async Task Drain(IMessageQueue q)
+        {
+            while (true)
+            {
+                var batch = await q.FetchAsync(7, TimeSpan.FromMilliseconds(200), Ct);
+                if (batch.Count == 0) return;
+                foreach (var d in batch)
+                {
+                    seen.Add(d.MessageId);
+                    await q.AckAsync(d, Ct);
+                }
+            }
+        }
+        await Task.WhenAll(Drain(a), Drain(b), Drain(a), Drain(b));
+        Assert.Equal(sent.Select(m => m.Id).Order(), seen.Order());
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var q in _created) await q.DisposeAsync();
+        _cts.Dispose();
+    }
+}
