@@ -19,7 +19,6 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<EnvelopePublisher>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookPlatform, GitHubWebhookPlatform>());
         services.TryAddSingleton<WebhookReceiver>();
-        services.TryAddSingleton<AdminAuthFilter>();
         services.AddHealthChecks().AddCheck<QueueHealthCheck>(QueueHealthCheck.Name, tags: ["ready"]);
         return services;
     }

@@ -1,3 +1,5 @@
+extern alias gateway;
+
 using System.Net.Http.Headers;
 using System.Text;
 using Aof.Core.Queue;
@@ -14,7 +16,7 @@ namespace Aof.Tests.Gateway;
 /// directory written here. Gateway mode: no in-process worker takes messages off the queue, so tests can
 /// look at exactly what was published.
 /// </summary>
-public sealed class GatewayApp : WebApplicationFactory<Program>
+public sealed class GatewayApp : WebApplicationFactory<gateway::Program>
 {
     public const string Secret = "test-secret";
     public const string OtherSecret = "other-secret";

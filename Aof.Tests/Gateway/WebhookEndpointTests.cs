@@ -297,7 +297,8 @@ public class WebhookEndpointTests
         request.Headers.Add("X-GitHub-Delivery", "endless");
         request.Headers.Add("X-Hub-Signature-256", "sha256=" + new string('0', 64));
 
-        var (status, _, _) = await SendAsync(app.CreateClient(), request);
+        // The TestServer's own client streams the body (the factory's default client buffers it for redirects).
+        var (status, _, _) = await SendAsync(app.Server.CreateClient(), request);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
     }
