@@ -1,0 +1,16 @@
+using Aof.Core.Events;
+
+namespace Aof.Runtime.Execution;
+
+/// <summary>
+/// One execution: the parsed envelope, the broker's attempt number (authoritative over the envelope's), and
+/// the delivery body as received, so executors can hand the event on without re-serializing it.
+/// </summary>
+public sealed record ExecutionRequest(EventEnvelope Envelope, int Attempt, ReadOnlyMemory<byte> Body)
+{
+    public static ExecutionRequest For(EventEnvelope envelope, int attempt = 1) =>
+        new(envelope, attempt, EnvelopeCodec.Serialize(envelope));
+}
+
+/// <summary>What a successful execution produced; <see cref="Output"/> goes to the execution record.</summary>
+public sealed record ExecutionResult(string? Output);
