@@ -1,6 +1,7 @@
 using Aof.Core.Configuration;
 using Aof.Core.Resources;
 using Aof.Core.Triggers;
+using Aof.Core.Triggers.GitHub;
 using Aof.Gateway.Webhooks;
 using Microsoft.Extensions.Options;
 using static Aof.Gateway.Webhooks.WebhookResult;
