@@ -35,3 +35,15 @@ public class ServiceDefaultsEndpointTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/alive", cts.Token)).StatusCode);
     }
 }
+
+public class GatewayModeTests
+{
+    [Fact]
+    public void Worker_mode_does_not_start_the_gateway_host()
+    {
+        // Also proves the factory's settings reach Program before it reads the mode.
+        using var app = new GatewayApp(settings: new() { ["Aof:Mode"] = "worker" });
+        var ex = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        Assert.Contains("without ever building", ex.Message);
+    }
+}
