@@ -361,7 +361,7 @@ public abstract class QueueContractTests : IAsyncLifetime
     public async Task Stats_count_messages_by_state_and_lane()
     {
         var q = await CreateQueueAsync();
-        await q.PublishAsync([Msg(Priority.High), Msg(), Msg(), Msg(), Msg(Priority.Low)], null, Ct);
+        await q.PublishAsync([Msg(Priority.High), Msg(), Msg(), Msg()], null, Ct);
 
         var high = Assert.Single(await q.FetchAsync(1, TimeSpan.FromSeconds(1), Ct));
         Assert.Equal(Priority.High, high.Priority);
@@ -369,6 +369,7 @@ public abstract class QueueContractTests : IAsyncLifetime
         Assert.All(two, d => Assert.Equal(Priority.Normal, d.Priority));
         await q.NackAsync(two[0], TimeSpan.FromMinutes(5), "later", Ct);
         await q.DeadLetterAsync(two[1], DeadLetterReasons.PermanentFailure, "bad", Ct);
+        await q.PublishAsync([Msg(Priority.Low)], null, Ct);
 
         var stats = await q.GetStatsAsync(Ct);
         Assert.Equal(2, stats.Ready);

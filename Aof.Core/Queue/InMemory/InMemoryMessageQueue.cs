@@ -136,7 +136,6 @@ public sealed class InMemoryMessageQueue : IMessageQueue, IDeadLetterQueue
             }
 
             msg.Attempt = delivery.Attempt + 1;
-            msg.LastError = error;
             if (delay <= TimeSpan.Zero)
             {
                 _lanes[(int)msg.Priority].Enqueue(msg);
@@ -349,8 +348,7 @@ public sealed class InMemoryMessageQueue : IMessageQueue, IDeadLetterQueue
             msg.Attempt++;
             if (msg.Attempt > msg.MaxRetries + 1)
             {
-                DeadLetterLocked(msg, DeadLetterReasons.MaxRetriesExceeded,
-                    msg.LastError ?? "lease expired without ack", msg.Attempt - 1, now);
+                DeadLetterLocked(msg, DeadLetterReasons.MaxRetriesExceeded, "lease expired without ack", msg.Attempt - 1, now);
             }
             else
             {
@@ -394,7 +392,6 @@ public sealed class InMemoryMessageQueue : IMessageQueue, IDeadLetterQueue
         public required int MaxRetries { get; init; }
         public required DateTimeOffset EnqueuedAt { get; init; }
         public int Attempt { get; set; }
-        public string? LastError { get; set; }
         public long LeaseToken { get; set; }
         public DateTimeOffset LeaseExpiresAt { get; set; }
     }

@@ -1,0 +1,179 @@
+using System.Globalization;
+using Aof.Core.Queue.Redis;
+using StackExchange.Redis;
+
+namespace Aof.Core.Executions.Redis;
+
+/// <summary>
+/// Execution records as Redis hashes (<c>{prefix}:exec:{id}</c>), one field per property, so writes from the
+/// gateway and from any worker are field updates that commute. Every write renews the TTL to the retention,
+/// so a record lives for the retention after its last change. Times are unix milliseconds.
+/// </summary>
+public sealed class RedisExecutionStore : IExecutionStore
+{
+    private const string FStatus = "status", FTrigger = "trigger_name", FTarget = "target", FPlatform = "platform",
+        FEventType = "event_type", FAction = "action", FRepo = "repo", FDeliveryId = "delivery_id", FAttempts = "attempts",
+        FQueuedAt = "queued_at", FStartedAt = "started_at", FFinishedAt = "finished_at", FDuration = "duration_ms",
+        FOutput = "output", FTruncated = "output_truncated", FError = "error", FReason = "dead_letter_reason", FWorker = "worker";
+
+    /// <summary>
+    /// KEYS: record. ARGV: ttl ms, queued_at, then field/value pairs. Status and queued_at only when absent:
+    /// a "queued" that lands after "running" must not move the record back.
+    /// </summary>
+    private const string QueuedScript = """
+        redis.call('HSETNX', KEYS[1], 'status', 'queued')
+        redis.call('HSETNX', KEYS[1], 'queued_at', ARGV[2])
+        if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3, #ARGV)) end
+        redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        return 1
+        """;
+
+    /// <summary>
+    /// KEYS: record. ARGV: ttl ms, '1' to compute duration_ms from started_at/finished_at, n, n field/value pairs,
+    /// then fields to delete.
+    /// </summary>
+    private const string UpdateScript = """
+        local n = tonumber(ARGV[3])
+        if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 4, 3 + 2 * n)) end
+        if #ARGV > 3 + 2 * n then redis.call('HDEL', KEYS[1], unpack(ARGV, 4 + 2 * n, #ARGV)) end
+        if ARGV[2] == '1' then
+          local s = redis.call('HGET', KEYS[1], 'started_at')
+          local f = redis.call('HGET', KEYS[1], 'finished_at')
+          if s and f then
+            redis.call('HSET', KEYS[1], 'duration_ms', string.format('%d', math.max(0, tonumber(f) - tonumber(s))))
+          else
+            redis.call('HDEL', KEYS[1], 'duration_ms')
+          end
+        end
+        redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        return 1
+        """;
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly ExecutionOptions _options;
+    private readonly RedisKeys _keys;
+    private readonly TimeProvider _time;
+
+    public RedisExecutionStore(IConnectionMultiplexer redis, ExecutionOptions options, string prefix, TimeProvider? timeProvider = null)
+    {
+        _redis = redis;
+        _options = options;
+        _keys = new RedisKeys(prefix);
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    private long TtlMs => (long)_options.Retention.TotalMilliseconds;
+
+    public async Task RecordQueuedAsync(IReadOnlyList<ExecutionRecord> records, CancellationToken ct)
+    {
+        if (records.Count == 0) return;
+        var now = _time.GetUtcNow();
+        // One pipelined batch: a fan-out of n matches costs one round trip.
+        var batch = _redis.GetDatabase().CreateBatch();
+        var writes = new Task[records.Count];
+        for (var i = 0; i < records.Count; i++)
+        {
+            var r = records[i];
+            var args = new List<RedisValue> { TtlMs, Ms(r.QueuedAt ?? now) };
+            AddIfSet(args, FTrigger, r.TriggerName);
+            AddIfSet(args, FTarget, r.Target);
+            AddIfSet(args, FPlatform, r.Platform);
+            AddIfSet(args, FEventType, r.EventType);
+            AddIfSet(args, FAction, r.Action);
+            AddIfSet(args, FRepo, r.Repo);
+            AddIfSet(args, FDeliveryId, r.DeliveryId);
+            writes[i] = batch.ScriptEvaluateAsync(QueuedScript, [_keys.Execution(r.Id)], [.. args]);
+        }
+        batch.Execute();
+        await Task.WhenAll(writes).WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    public Task RecordRunningAsync(string id, int attempt, string worker, DateTimeOffset startedAt, CancellationToken ct) =>
+        UpdateAsync(id, computeDuration: false,
+            [(FStatus, ExecutionStatus.Running), (FAttempts, attempt), (FWorker, worker), (FStartedAt, Ms(startedAt))],
+            [FFinishedAt, FDuration], ct);
+
+    public Task RecordSucceededAsync(string id, string? output, DateTimeOffset finishedAt, CancellationToken ct)
+    {
+        var cut = OutputTruncation.Truncate(output, _options.OutputLimitBytes, out var truncated);
+        var set = new List<(string, RedisValue)> { (FStatus, ExecutionStatus.Succeeded), (FFinishedAt, Ms(finishedAt)), (FTruncated, truncated ? 1 : 0) };
+        if (cut is not null) set.Add((FOutput, cut));
+        return UpdateAsync(id, computeDuration: true, set, cut is null ? [FOutput] : [], ct);
+    }
+
+    public Task RecordAttemptFailedAsync(string id, int attempt, string error, DateTimeOffset finishedAt, CancellationToken ct) =>
+        UpdateAsync(id, computeDuration: true,
+            [(FStatus, ExecutionStatus.Failed), (FAttempts, attempt), (FError, error), (FFinishedAt, Ms(finishedAt))], [], ct);
+
+    public Task RecordDeadLetteredAsync(string id, string reason, string? error, DateTimeOffset finishedAt, CancellationToken ct)
+    {
+        var set = new List<(string, RedisValue)> { (FStatus, ExecutionStatus.DeadLettered), (FReason, reason), (FFinishedAt, Ms(finishedAt)) };
+        if (error is not null) set.Add((FError, error));
+        return UpdateAsync(id, computeDuration: true, set, [], ct);
+    }
+
+    public Task RecordRequeuedAsync(string id, CancellationToken ct) =>
+        UpdateAsync(id, computeDuration: false, [(FStatus, ExecutionStatus.Queued)], [FReason, FFinishedAt, FDuration], ct);
+
+    public async Task<ExecutionRecord?> GetAsync(string id, CancellationToken ct)
+    {
+        var fields = await _redis.GetDatabase().HashGetAllAsync(_keys.Execution(id)).WaitAsync(ct).ConfigureAwait(false);
+        if (fields.Length == 0) return null;
+        var r = new ExecutionRecord { Id = id };
+        foreach (var f in fields)
+        {
+            var v = f.Value;
+            switch ((string?)f.Name)
+            {
+                case FStatus: r.Status = v!; break;
+                case FTrigger: r.TriggerName = v; break;
+                case FTarget: r.Target = v; break;
+                case FPlatform: r.Platform = v; break;
+                case FEventType: r.EventType = v; break;
+                case FAction: r.Action = v; break;
+                case FRepo: r.Repo = v; break;
+                case FDeliveryId: r.DeliveryId = v; break;
+                case FAttempts: r.Attempts = (int)v; break;
+                case FQueuedAt: r.QueuedAt = Time(v); break;
+                case FStartedAt: r.StartedAt = Time(v); break;
+                case FFinishedAt: r.FinishedAt = Time(v); break;
+                case FDuration: r.DurationMs = (long)v; break;
+                case FOutput: r.Output = v; break;
+                case FTruncated: r.OutputTruncated = v == 1; break;
+                case FError: r.Error = v; break;
+                case FReason: r.DeadLetterReason = v; break;
+                case FWorker: r.Worker = v; break;
+            }
+        }
+        return r;
+    }
+
+    private async Task UpdateAsync(string id, bool computeDuration, IReadOnlyList<(string Field, RedisValue Value)> set,
+        IReadOnlyList<string> delete, CancellationToken ct)
+    {
+        var args = new RedisValue[3 + 2 * set.Count + delete.Count];
+        args[0] = TtlMs;
+        args[1] = computeDuration ? "1" : "0";
+        args[2] = set.Count;
+        var i = 3;
+        foreach (var (field, value) in set)
+        {
+            args[i++] = field;
+            args[i++] = value;
+        }
+        foreach (var field in delete) args[i++] = field;
+        await _redis.GetDatabase().ScriptEvaluateAsync(UpdateScript, [_keys.Execution(id)], args).WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    private static void AddIfSet(List<RedisValue> args, string field, string? value)
+    {
+        if (value is null) return;
+        args.Add(field);
+        args.Add(value);
+    }
+
+    private static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
+
+    private static DateTimeOffset? Time(RedisValue v) =>
+        long.TryParse((string?)v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+}

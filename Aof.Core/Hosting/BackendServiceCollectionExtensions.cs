@@ -1,0 +1,92 @@
+using Aof.Core.Configuration;
+using Aof.Core.Executions;
+using Aof.Core.Executions.InMemory;
+using Aof.Core.Executions.Redis;
+using Aof.Core.Queue;
+using Aof.Core.Queue.InMemory;
+using Aof.Core.Queue.Redis;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Aof.Core.Hosting;
+
+public static class BackendServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds <see cref="AofOptions"/> from the "Aof" section and registers the queue (<see cref="IMessageQueue"/>),
+    /// the execution store (<see cref="IExecutionStore"/>), a <see cref="TimeProvider"/> and the "queue" health
+    /// check for <c>Aof:Queue:Type</c> memory or redis. Redis is found at <c>ConnectionStrings:redis</c>, else at
+    /// <c>Aof:Queue:Url</c> (<c>host:port</c> or <c>redis://[:password@]host:port</c>); the multiplexer is
+    /// registered as <see cref="IConnectionMultiplexer"/> and tolerates Redis being down at startup.
+    /// </summary>
+    public static IServiceCollection AddAofBackends(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(AofOptions.Section);
+        services.AddOptions<AofOptions>().Bind(section);
+        // The backend decides which services exist, so it is read now; everything else comes from IOptions later.
+        var aof = section.Get<AofOptions>() ?? new AofOptions();
+        services.TryAddSingleton(TimeProvider.System);
+
+        var type = (aof.Queue.Type ?? "memory").Trim().ToLowerInvariant();
+        switch (type)
+        {
+            case "memory":
+                services.AddSingleton<IMessageQueue>(sp =>
+                    new InMemoryMessageQueue(Options(sp).Queue, sp.GetRequiredService<TimeProvider>()));
+                services.AddSingleton<IExecutionStore>(sp =>
+                    new InMemoryExecutionStore(Options(sp).Executions, sp.GetRequiredService<TimeProvider>()));
+                break;
+
+            case "redis":
+                var redisOptions = RedisConnectionSettings.Parse(
+                    configuration.GetConnectionString("redis") is { Length: > 0 } cs ? cs
+                    : aof.Queue.Url is { Length: > 0 } url ? url
+                    : throw new InvalidOperationException(
+                        "Aof:Queue:Type is 'redis' but neither ConnectionStrings:redis nor Aof:Queue:Url is set."));
+                services.TryAddSingleton<IConnectionMultiplexer>(sp =>
+                {
+                    redisOptions.LoggerFactory ??= sp.GetService<ILoggerFactory>();
+                    return ConnectionMultiplexer.Connect(redisOptions);
+                });
+                services.AddSingleton<IMessageQueue>(sp =>
+                {
+                    var options = Options(sp);
+                    return new RedisMessageQueue(
+                        sp.GetRequiredService<IConnectionMultiplexer>(),
+                        options.Queue,
+                        ConsumerName(options),
+                        sp.GetRequiredService<TimeProvider>(),
+                        sp.GetService<ILogger<RedisMessageQueue>>());
+                });
+                services.AddSingleton<IExecutionStore>(sp =>
+                {
+                    var options = Options(sp);
+                    return new RedisExecutionStore(sp.GetRequiredService<IConnectionMultiplexer>(), options.Executions,
+                        options.Queue.Prefix, sp.GetRequiredService<TimeProvider>());
+                });
+                break;
+
+            case "nats":
+                throw new InvalidOperationException(
+                    "Aof:Queue:Type 'nats' is not supported yet; use 'redis' or 'memory'.");
+
+            default:
+                throw new InvalidOperationException(
+                    $"Aof:Queue:Type '{aof.Queue.Type}' is unknown; expected memory, redis or nats.");
+        }
+
+        services.AddHealthChecks().AddCheck<QueueHealthCheck>("queue");
+        return services;
+    }
+
+    /// <summary>The worker's name in the consumer group: configured, else host name and process id.</summary>
+    public static string ConsumerName(AofOptions options) =>
+        string.IsNullOrWhiteSpace(options.Worker.Name) ? $"{Environment.MachineName}-{Environment.ProcessId}" : options.Worker.Name;
+
+    private static AofOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<AofOptions>>().Value;
+}

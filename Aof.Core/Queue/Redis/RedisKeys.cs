@@ -1,0 +1,49 @@
+using Aof.Core.Events;
+using StackExchange.Redis;
+
+namespace Aof.Core.Queue.Redis;
+
+/// <summary>
+/// Every key the Redis backend touches. Queue keys share the hash tag <c>{prefix}</c> (e.g.
+/// <c>{aof}:events:normal</c>) so the Lua scripts, which touch several of them at once, also run on a
+/// Redis Cluster. Execution records are independent keys and spread over the cluster (<c>aof:exec:{id}</c>).
+/// </summary>
+public sealed class RedisKeys
+{
+    private readonly string _tag;
+    private readonly string _prefix;
+
+    public RedisKeys(string prefix)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(prefix);
+        _prefix = prefix;
+        // A prefix that already carries a hash tag is used as given.
+        _tag = prefix.Contains('{') ? prefix : "{" + prefix + "}";
+        Lanes = [Lane(Priority.High), Lane(Priority.Normal), Lane(Priority.Low)];
+        Delayed = _tag + ":delayed";
+        DelayedMessages = _tag + ":delayed:msg";
+        DeadLetters = _tag + ":dlq";
+        DeadLetterIndex = _tag + ":dlq:index";
+    }
+
+    /// <summary>The lane streams, indexed by <see cref="Priority"/>.</summary>
+    public RedisKey[] Lanes { get; }
+
+    /// <summary>ZSET: message id scored by the unix ms at which a nacked message is due again.</summary>
+    public RedisKey Delayed { get; }
+
+    /// <summary>HASH: <c>{id}:l|a|mr|t|b</c> (lane, attempt, max retries, enqueued ms, body) of delayed messages.</summary>
+    public RedisKey DelayedMessages { get; }
+
+    /// <summary>STREAM of dead letters (fields id, body, lane, reason, error, attempts, at, mr).</summary>
+    public RedisKey DeadLetters { get; }
+
+    /// <summary>HASH: message id -> entry id in <see cref="DeadLetters"/>.</summary>
+    public RedisKey DeadLetterIndex { get; }
+
+    public RedisKey Lane(Priority p) => $"{_tag}:events:{p.ToWire()}";
+
+    public RedisKey Dedup(string key) => $"{_tag}:dedup:{key}";
+
+    public RedisKey Execution(string id) => $"{_prefix.Replace("{", "").Replace("}", "")}:exec:{id}";
+}
