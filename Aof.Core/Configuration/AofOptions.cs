@@ -1,5 +1,6 @@
 using Aof.Core.Executions;
 using Aof.Core.Queue;
+using Microsoft.Extensions.Configuration;
 
 namespace Aof.Core.Configuration;
 
@@ -17,6 +18,32 @@ public sealed class AofOptions
 
     /// <summary>Root of the resource tree (agents/, flows/, triggers/...). Relative paths are resolved from the config file's folder.</summary>
     public string? ResourcesDirectory { get; set; }
+
+    /// <summary>
+    /// Every folder resources are loaded from (absolute when they come from a DaemonConfig file, which resolves
+    /// AOF's <c>agents/fleets/flows/triggers.directory</c> and <c>resources_directory</c> against its own folder).
+    /// </summary>
+    public List<string> ResourceDirectories { get; set; } = [];
+
+    /// <summary>
+    /// The folders to load resources from: <c>Aof:ResourceDirectories</c> when set, else <c>Aof:ResourcesDirectory</c>,
+    /// else none (an empty catalog).
+    /// </summary>
+    public static IReadOnlyList<string> ResourceDirectoriesFrom(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(Section);
+        var list = section.GetSection(nameof(ResourceDirectories)).GetChildren()
+            .Select(c => c.Value)
+            .OfType<string>()
+            .Where(v => !string.IsNullOrWhiteSpace(v))
+            .ToList();
+        if (list.Count > 0)
+        {
+            return list;
+        }
+
+        return section[nameof(ResourcesDirectory)] is { Length: > 0 } single ? [single] : [];
+    }
 
     public QueueOptions Queue { get; set; } = new();
     public GatewayOptions Gateway { get; set; } = new();

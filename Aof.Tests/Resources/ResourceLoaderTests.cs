@@ -292,6 +292,7 @@ public sealed class ResourceLoaderTests : IDisposable
 
         var error = AssertError(ex, "b/second.yaml", 1, "metadata.name", "duplicate AgentFlow name 'same'");
         Assert.Contains(_tree.PathOf("a/first.yaml"), error.Message);
+        Assert.EndsWith("(line 4)", error.Message);
         Assert.Single(ex.Errors);
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Aof.Core.Events;
 
 namespace Aof.Core.Resources.Loading;
@@ -85,20 +86,23 @@ public static class ResourceLoader
                 return;
             }
 
+            var nameLine = (document.Root as JsonObject)?["metadata"] is JsonObject meta
+                ? ctx.LineOf(meta, "name")
+                : null;
             switch (envelope.Kind)
             {
                 case ResourceKinds.Agent:
-                    AddUnique(_agents, AgentBuilder.BuildAgent(envelope, ctx), ctx);
+                    AddUnique(_agents, AgentBuilder.BuildAgent(envelope, ctx), ctx, nameLine);
                     break;
                 case ResourceKinds.AgentFleet:
-                    AddUnique(_fleets, AgentBuilder.BuildFleet(envelope, ctx), ctx);
+                    AddUnique(_fleets, AgentBuilder.BuildFleet(envelope, ctx), ctx, nameLine);
                     break;
                 case ResourceKinds.AgentFlow:
-                    AddUnique(_flows, AgentFlowBuilder.Build(envelope, ctx), ctx);
+                    AddUnique(_flows, AgentFlowBuilder.Build(envelope, ctx), ctx, nameLine);
                     break;
                 case ResourceKinds.Trigger:
                     var trigger = TriggerBuilder.Build(envelope, ctx, _references);
-                    if (AddUnique(_triggers, trigger, ctx))
+                    if (AddUnique(_triggers, trigger, ctx, nameLine))
                     {
                         _triggerOrder.Add(trigger);
                     }
@@ -125,12 +129,12 @@ public static class ResourceLoader
             }
         }
 
-        private static bool AddUnique<T>(Dictionary<string, T> byName, T resource, DocumentContext ctx)
+        private static bool AddUnique<T>(Dictionary<string, T> byName, T resource, DocumentContext ctx, int? line)
             where T : Resource
         {
             if (byName.TryGetValue(resource.Name, out var first))
             {
-                ctx.Error("metadata.name", $"duplicate {resource.Kind} name '{resource.Name}': also defined in {first.Source}", null);
+                ctx.Error("metadata.name", $"duplicate {resource.Kind} name '{resource.Name}': also defined in {first.Source}", line);
                 return false;
             }
 
