@@ -1,5 +1,4 @@
 using Aof.Gateway.Admin;
-using Aof.Gateway.Health;
 using Aof.Gateway.Platforms.GitHub;
 using Aof.Gateway.Webhooks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -19,7 +18,6 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<EnvelopePublisher>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookPlatform, GitHubWebhookPlatform>());
         services.TryAddSingleton<WebhookReceiver>();
-        services.AddHealthChecks().AddCheck<QueueHealthCheck>(QueueHealthCheck.Name, tags: ["ready"]);
         return services;
     }
 
