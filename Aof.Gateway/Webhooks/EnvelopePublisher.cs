@@ -157,7 +157,7 @@ public sealed partial class EnvelopePublisher(
     private static string? TraceParentOf(Activity? activity) =>
         activity is { IdFormat: ActivityIdFormat.W3C } ? activity.Id : null;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Platform} delivery {DeliveryId} ({EventType}): published {Count} message(s)")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Platform} delivery {DeliveryId} ({EventType}): published {Count} message(s)")]
     private static partial void LogPublished(ILogger logger, string platform, string deliveryId, string eventType, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Platform} delivery {DeliveryId} is a duplicate; answering with the {Count} original id(s)")]

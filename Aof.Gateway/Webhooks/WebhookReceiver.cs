@@ -55,6 +55,7 @@ public sealed partial class WebhookReceiver
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "webhook for {Platform} refused with {StatusCode} ({Outcome})")]
+    // Debug: a flood of bad requests must not become a flood of log lines; aof.webhooks.received counts them.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "webhook for {Platform} refused with {StatusCode} ({Outcome})")]
     private static partial void LogRefused(ILogger logger, string platform, int statusCode, string outcome);
 }
