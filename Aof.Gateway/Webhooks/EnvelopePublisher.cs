@@ -51,26 +51,18 @@ public sealed partial class EnvelopePublisher(
         }
 
         PublishResult result;
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        try
         {
-            timeout.CancelAfter(ackTimeout);
-            try
-            {
-                // WaitAsync bounds the wait even if a backend ignores its token.
-                result = await queue.PublishAsync(messages, evt.Platform + ":" + evt.DeliveryId, timeout.Token).WaitAsync(ackTimeout, ct);
-            }
-            catch (QueueUnavailableException ex)
-            {
-                return Unavailable(activity, evt, $"queue unavailable: {ex.Message}");
-            }
-            catch (TimeoutException)
-            {
-                return Unavailable(activity, evt, $"no broker ack within {ackTimeout.TotalMilliseconds} ms");
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                return Unavailable(activity, evt, $"no broker ack within {ackTimeout.TotalMilliseconds} ms");
-            }
+            // One timer per request: WaitAsync bounds the wait even if a backend cannot cancel its command.
+            result = await queue.PublishAsync(messages, evt.Platform + ":" + evt.DeliveryId, ct).WaitAsync(ackTimeout, ct);
+        }
+        catch (QueueUnavailableException ex)
+        {
+            return Unavailable(activity, evt, $"queue unavailable: {ex.Message}");
+        }
+        catch (TimeoutException)
+        {
+            return Unavailable(activity, evt, $"no broker ack within {ackTimeout.TotalMilliseconds} ms");
         }
 
         activity?.SetTag("aof.duplicate", result.Duplicate);
@@ -83,7 +75,9 @@ public sealed partial class EnvelopePublisher(
         foreach (var m in messages)
             AofTelemetry.Published.Add(1, new("platform", evt.Platform), new("priority", m.Priority.ToWire()));
 
-        await RecordQueuedAsync(evt, matches, messages, now, ackTimeout, ct);
+        // Not awaited: the answer depends only on the publish. The record write follows the publish on the same
+        // broker connection (it is issued before this method returns), so it lands right after the messages.
+        _ = RecordQueuedAsync(evt, matches, messages, now, ackTimeout);
         LogPublished(logger, evt.Platform, evt.DeliveryId, evt.EventType, messages.Length);
         return PublishOutcome.Stored(result);
     }
@@ -118,7 +112,7 @@ public sealed partial class EnvelopePublisher(
     /// (the sender would retry into a duplicate). The worker's own writes create the record later anyway.
     /// </summary>
     private async Task RecordQueuedAsync(InboundEvent evt, IReadOnlyList<TriggerMatch> matches, OutgoingMessage[] messages,
-        DateTimeOffset now, TimeSpan timeout, CancellationToken ct)
+        DateTimeOffset now, TimeSpan timeout)
     {
         var records = new ExecutionRecord[messages.Length];
         for (var i = 0; i < messages.Length; i++)
@@ -139,9 +133,10 @@ public sealed partial class EnvelopePublisher(
         }
         try
         {
-            await executions.RecordQueuedAsync(records, ct).WaitAsync(timeout, ct);
+            // The request's token is not used: the client hanging up after its 202 must not cancel the record.
+            await executions.RecordQueuedAsync(records, CancellationToken.None).WaitAsync(timeout);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (Exception ex)
         {
             LogRecordFailed(logger, ex, evt.Platform, evt.DeliveryId);
         }
