@@ -98,38 +98,26 @@ internal sealed class DocumentContext(YamlDocumentData document, ICollection<Res
         return null;
     }
 
-    public JsonObject? Object(JsonObject owner, string key, string path, bool required)
-    {
-        var node = owner[key];
-        switch (node)
-        {
-            case JsonObject obj:
-                return obj;
-            case null when !required:
-                return null;
-            case null:
-                Error(Join(path, key), "required", LineOf(owner, key) ?? Map.LineOf(owner));
-                return null;
-            default:
-                Error(Join(path, key), "must be a mapping", LineOf(owner, key));
-                return null;
-        }
-    }
+    public JsonObject? Object(JsonObject owner, string key, string path, bool required) =>
+        Node<JsonObject>(owner, key, path, required, "must be a mapping");
 
-    public JsonArray? Array(JsonObject owner, string key, string path, bool required)
+    public JsonArray? Array(JsonObject owner, string key, string path, bool required) =>
+        Node<JsonArray>(owner, key, path, required, "must be a list");
+
+    private T? Node<T>(JsonObject owner, string key, string path, bool required, string wrongShape) where T : JsonNode
     {
         var node = owner[key];
         switch (node)
         {
-            case JsonArray array:
-                return array;
+            case T typed:
+                return typed;
             case null when !required:
                 return null;
             case null:
                 Error(Join(path, key), "required", LineOf(owner, key) ?? Map.LineOf(owner));
                 return null;
             default:
-                Error(Join(path, key), "must be a list", LineOf(owner, key));
+                Error(Join(path, key), wrongShape, LineOf(owner, key));
                 return null;
         }
     }
