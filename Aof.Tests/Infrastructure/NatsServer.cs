@@ -20,6 +20,9 @@ public sealed record NatsServerOptions
     /// <summary>Also serve the HTTP monitor (-m) on a free port.</summary>
     public bool Monitor { get; init; }
 
+    /// <summary>Require this user and password (--user / --pass); null for no authentication.</summary>
+    public (string User, string Password)? Credentials { get; init; }
+
     /// <summary>A fixed port (e.g. to start a server where a client has been trying to connect); null for a free one.</summary>
     public int? Port { get; init; }
 }
@@ -99,6 +102,7 @@ public sealed class NatsServer : IAsyncDisposable, IDisposable
         };
         var args = new List<string> { "-a", "127.0.0.1", "-p", Port.ToString(), "-n", $"aof-test-{Port}" };
         if (_options.JetStream) args.AddRange(["-js", "-sd", StoreDirectory]);
+        if (_options.Credentials is var (user, password)) args.AddRange(["--user", user, "--pass", password]);
         if (MonitorPort is { } monitor) args.AddRange(["-m", monitor.ToString()]);
         if (_options.MaxPayload is { } maxPayload)
         {

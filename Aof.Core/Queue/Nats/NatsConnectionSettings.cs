@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 
 namespace Aof.Core.Queue.Nats;
@@ -63,8 +64,30 @@ public static class NatsConnectionSettings
         };
     }
 
-    /// <summary>The URLs without credentials, for log lines and error messages.</summary>
-    public static string Describe(NatsOpts opts) => opts.Url;
+    /// <summary>
+    /// A connection that starts connecting in the background at once: with <see cref="NatsOpts.RetryOnInitialConnect"/>
+    /// it keeps trying until the server is there, and reconnects after every loss. Callers never wait on it: the
+    /// queue fails fast with <see cref="QueueUnavailableException"/> until it is open.
+    /// </summary>
+    public static NatsConnection StartConnecting(NatsOpts opts, ILogger? logger = null)
+    {
+        var connection = new NatsConnection(opts);
+        _ = ConnectInBackgroundAsync(connection, logger);
+        return connection;
+    }
+
+    private static async Task ConnectInBackgroundAsync(NatsConnection connection, ILogger? logger)
+    {
+        try
+        {
+            await connection.ConnectAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Disposed while connecting, or retries switched off: the queue starts another attempt when used.
+            logger?.LogDebug(ex, "Connecting to NATS at {Url} did not complete", connection.Opts.Url);
+        }
+    }
 
     private static string Redact(string url)
     {
