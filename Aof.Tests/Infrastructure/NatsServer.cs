@@ -179,6 +179,7 @@ public sealed class NatsServer : IAsyncDisposable, IDisposable
     public NatsOpts ClientOptions(string? name = null) => NatsConnectionSettings.Parse(Url, name ?? "aof-tests") with
     {
         RequestTimeout = TimeSpan.FromSeconds(3),
+        CommandTimeout = TimeSpan.FromSeconds(2),
         ReconnectWaitMin = TimeSpan.FromMilliseconds(50),
         ReconnectWaitMax = TimeSpan.FromMilliseconds(300),
     };

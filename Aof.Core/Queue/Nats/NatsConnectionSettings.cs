@@ -61,6 +61,10 @@ public static class NatsConnectionSettings
             ReconnectWaitMax = TimeSpan.FromSeconds(2),
             ConnectTimeout = TimeSpan.FromSeconds(2),
             RequestTimeout = TimeSpan.FromSeconds(5),
+            // While reconnecting, a publish (and so every JetStream request) fails after CommandTimeout instead of
+            // waiting for the connection: the gateway answers 503 and the sender retries.
+            PublishTimeoutOnDisconnected = true,
+            CommandTimeout = TimeSpan.FromSeconds(3),
         };
     }
 
