@@ -21,6 +21,15 @@ public sealed class NatsQueueContractTests(NatsServerFixture nats) : QueueContra
         return new NatsMessageQueue(connection, options);
     }
 
+    // A separate consumer process, killed with SIGKILL while it holds the lease.
+    protected override async Task<string> LeaseInAConsumerThatDiesAsync(IMessageQueue queue, QueueOptions options)
+    {
+        using var probe = QueueProbeProcess.Start("nats", nats.Url, options);
+        var id = await probe.LeasedMessageIdAsync(Ct);
+        await probe.KillAsync(Ct);
+        return id;
+    }
+
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
