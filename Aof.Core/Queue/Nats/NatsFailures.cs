@@ -9,8 +9,6 @@ internal static class NatsFailures
     /// <summary>JetStream API error code for "no message found" (get / delete of a missing sequence or subject).</summary>
     public const int NoMessageFound = 10037;
 
-    public const int StreamNotFound = 10059;
-    public const int ConsumerNotFound = 10014;
 
     public static bool IsUnavailable(Exception ex) => ex switch
     {
