@@ -9,7 +9,6 @@ internal static class NatsFailures
     /// <summary>JetStream API error code for "no message found" (get / delete of a missing sequence or subject).</summary>
     public const int NoMessageFound = 10037;
 
-
     public static bool IsUnavailable(Exception ex) => ex switch
     {
         NatsJSApiException api => api.Error.Code is 503 or 408,
