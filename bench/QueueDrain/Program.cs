@@ -1,14 +1,10 @@
-// Queue drain benchmark: publishes N messages to the Redis or NATS queue, then one worker (one process, one fetch
+// Queue drain benchmark: publishes N messages to the Redis queue, then one worker (one process, one fetch
 // loop, acks of a batch in flight together) drains them. Prints publish and drain rates.
-// Usage: dotnet run -c Release -- <redis host:port | nats://host:port> [messages=50000] [fetch batch=64] [body bytes=1500]
+// Usage: dotnet run -c Release -- <redis host:port> [messages=50000] [fetch batch=64] [body bytes=1500]
 using System.Diagnostics;
 using Aof.Core.Events;
 using Aof.Core.Queue;
-using Aof.Core.Queue.Nats;
 using Aof.Core.Queue.Redis;
-using NATS.Client.Core;
-using NATS.Client.JetStream;
-using NATS.Client.KeyValueStore;
 using StackExchange.Redis;
 
 var address = args.Length > 0 ? args[0] : "127.0.0.1:6379";
@@ -16,13 +12,9 @@ var count = args.Length > 1 ? int.Parse(args[1]) : 50_000;
 var batch = args.Length > 2 ? int.Parse(args[2]) : 64;
 var bodySize = args.Length > 3 ? int.Parse(args[3]) : 1500;
 
+await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionSettings.Parse(address));
 var options = new QueueOptions { Prefix = "bench-" + Guid.NewGuid().ToString("N")[..8] };
-var isNats = address.StartsWith("nats://", StringComparison.OrdinalIgnoreCase);
-await using var redis = isNats ? null : await ConnectionMultiplexer.ConnectAsync(RedisConnectionSettings.Parse(address));
-await using var nats = isNats ? new NatsConnection(NatsConnectionSettings.Parse(address, "bench")) : null;
-IMessageQueue queue = isNats
-    ? new NatsMessageQueue(nats!, options)
-    : new RedisMessageQueue(redis!, options, "bench-worker");
+var queue = new RedisMessageQueue(redis, options, "bench-worker");
 await queue.InitializeAsync(CancellationToken.None);
 var body = new byte[bodySize];
 
@@ -54,18 +46,8 @@ while (drained < count)
 var drainSeconds = clock.Elapsed.TotalSeconds;
 var stats = await queue.GetStatsAsync(CancellationToken.None);
 
-Console.WriteLine($"backend={queue.Backend} messages={count} body={bodySize}B fetch_batch={batch}");
+Console.WriteLine($"messages={count} body={bodySize}B fetch_batch={batch}");
 Console.WriteLine($"publish: {count / publishSeconds:F0} msg/s (batches of 100, 32 in flight)");
 Console.WriteLine($"drain:   {drained / drainSeconds:F0} msg/s by one worker ({drained} in {drainSeconds:F2}s)");
 Console.WriteLine($"left:    ready={stats.Ready} in_flight={stats.InFlight}");
-if (queue is RedisMessageQueue r)
-{
-    foreach (var lane in r.Keys.Lanes) await redis!.GetDatabase().KeyDeleteAsync(lane);
-}
-else if (queue is NatsMessageQueue n)
-{
-    var js = new NatsJSContext(nats!);
-    await js.DeleteStreamAsync(n.Names.EventsStream);
-    await js.DeleteStreamAsync(n.Names.DeadLetterStream);
-    await new NatsKVContext(js).DeleteStoreAsync(n.Names.DedupBucket);
-}
+foreach (var lane in queue.Keys.Lanes) await redis.GetDatabase().KeyDeleteAsync(lane);
