@@ -37,6 +37,7 @@ public static class BackendServiceCollectionExtensions
         // The backend decides which services exist, so it is read now; everything else comes from IOptions later.
         var aof = section.Get<AofOptions>() ?? new AofOptions();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddHostedService<BackendStartup>();
 
         var type = (aof.Queue.Type ?? "memory").Trim().ToLowerInvariant();
         switch (type)

@@ -24,9 +24,11 @@ internal static class NodeConfig
     {
         var node = config[key];
         if (node is null) return fallback;
-        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out int i)) return i;
-        if (node is JsonValue v2 && v2.TryGetValue(out JsonElement e) && e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out i)) return i;
-        if (node is JsonValue s && s.GetValueKind() == JsonValueKind.String && int.TryParse(s.GetValue<string>(), NumberStyles.Integer, CultureInfo.InvariantCulture, out i)) return i;
+        // A number node may hold an int, a long (the YAML loader's integers) or a JsonElement: read its text.
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number
+            && int.TryParse(v.ToJsonString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)) return i;
+        if (node is JsonValue s && s.GetValueKind() == JsonValueKind.String
+            && int.TryParse(s.GetValue<string>(), NumberStyles.Integer, CultureInfo.InvariantCulture, out i)) return i;
         throw Invalid(key, "an integer");
     }
 

@@ -1,0 +1,57 @@
+using Aof.Core.Configuration;
+using Aof.Core.Resources;
+using Aof.Core.Triggers;
+using Aof.Core.Triggers.GitHub;
+using Aof.Gateway.Webhooks;
+using Microsoft.Extensions.Options;
+using static Aof.Gateway.Webhooks.WebhookResult;
+
+namespace Aof.Gateway.Platforms.GitHub;
+
+/// <summary>GitHub deliveries: verify against the triggers' secrets, read the event, match, publish.</summary>
+public sealed class GitHubWebhookPlatform(
+    ResourceCatalog catalog,
+    EnvelopePublisher publisher,
+    IOptions<AofOptions> options) : IWebhookPlatform
+{
+    public const string PlatformName = "github";
+
+    private readonly Lazy<GitHubTriggerSet> _triggers = new(() => new GitHubTriggerSet(catalog));
+
+    public string Name => PlatformName;
+
+    public bool HasEnabledTriggers => !_triggers.Value.IsEmpty;
+
+    public async Task<WebhookResult> HandleAsync(HttpRequest request, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
+        // 1. Signature over the raw bytes (for a form body: the whole form, not the decoded payload).
+        var candidates = _triggers.Value.Authenticate(body.Span, request.Headers[GitHubSignature.HeaderName]);
+        if (candidates.Count == 0)
+            return Error(Outcomes.Unauthorized, StatusCodes.Status401Unauthorized, $"missing or invalid {GitHubSignature.HeaderName}");
+
+        // 2. Headers and the few fields matching needs.
+        var eventType = RequiredHeader(request, GitHubEventReader.EventHeader);
+        var json = GitHubEventReader.ExtractJson(body, request.ContentType);
+        if (eventType == "ping")
+            return new WebhookResult(Outcomes.Ping, StatusCodes.Status200OK, new WebhookPing(true, GitHubEventReader.ReadZen(json.Span)));
+        var deliveryId = RequiredHeader(request, GitHubEventReader.DeliveryHeader);
+        var evt = GitHubEventReader.Read(eventType, json.Span);
+
+        // 3. Match; dedup happens atomically inside the publish, keyed by the delivery id.
+        var matches = GitHubTriggerMatcher.Match(candidates, evt);
+        if (matches.Count == 0) return Unmatched();
+
+        var inbound = new InboundEvent(PlatformName, deliveryId, evt.EventType, evt.Action, evt.Org, evt.Repository, evt.Sender, json);
+        var published = await publisher.PublishAsync(inbound, matches, ct);
+        return published.Unavailable
+            ? new WebhookResult(Outcomes.Unavailable, StatusCodes.Status503ServiceUnavailable,
+                new ErrorResponse("queue unavailable; retry later"), options.Value.Gateway.RetryAfterSecs)
+            : Published(published);
+    }
+
+    private static string RequiredHeader(HttpRequest request, string name)
+    {
+        var value = request.Headers[name].ToString();
+        return string.IsNullOrWhiteSpace(value) ? throw new WebhookFormatException($"missing {name} header") : value.Trim();
+    }
+}

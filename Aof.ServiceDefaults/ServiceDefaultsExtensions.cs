@@ -1,0 +1,78 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// What every AOF service shares: OpenTelemetry traces and metrics (Prometheus scrape endpoint; OTLP when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, as Aspire injects it), and health endpoints.
+/// In the Microsoft.Extensions.Hosting namespace, as Aspire's template does, so hosts need no extra using.
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>The project's ActivitySource and Meter name (Aof.Core's AofTelemetry; this project does not reference Core).</summary>
+    public const string AofTelemetryName = "Aof";
+
+    public const string LiveTag = "live";
+    public const string HealthPath = "/health";
+    public const string AlivePath = "/alive";
+    public const string MetricsPath = "/metrics";
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.ConfigureOpenTelemetry();
+        builder.Services.AddHealthChecks()
+            .AddCheck("alive", () => HealthCheckResult.Healthy(), [LiveTag]);
+        return builder;
+    }
+
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(AofTelemetryName)
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName)
+                .AddSource(AofTelemetryName)
+                // Health probes and scrapes would drown the traces that matter.
+                .AddAspNetCoreInstrumentation(o => o.Filter = ctx =>
+                    !ctx.Request.Path.StartsWithSegments(HealthPath) &&
+                    !ctx.Request.Path.StartsWithSegments(AlivePath) &&
+                    !ctx.Request.Path.StartsWithSegments(MetricsPath))
+                .AddHttpClientInstrumentation());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+
+        return builder;
+    }
+
+    /// <summary>
+    /// <c>/health</c>: every check (readiness, e.g. broker reachable); <c>/alive</c>: only checks tagged "live"
+    /// (the process answers); <c>/metrics</c>: Prometheus scrape.
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks(HealthPath);
+        app.MapHealthChecks(AlivePath, new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        return app;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text;
+using Aof.Gateway.Platforms.GitHub;
+
+namespace Aof.Tests.Gateway;
+
+public class GitHubSignatureTests
+{
+    // GitHub's documented example (docs: "Validating webhook deliveries").
+    private const string DocSecret = "It's a Secret to Everybody";
+    private static readonly byte[] DocPayload = Encoding.UTF8.GetBytes("Hello, World!");
+    private const string DocSignature = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+
+    [Fact]
+    public void Documented_example_verifies()
+    {
+        Assert.True(GitHubSignature.Verify(DocPayload, DocSignature, DocSecret));
+        Assert.Equal(DocSignature, GitHubSignature.Compute(DocPayload, DocSecret));
+    }
+
+    [Fact]
+    public void Uppercase_hex_is_tolerated()
+    {
+        var upper = "sha256=" + DocSignature["sha256=".Length..].ToUpperInvariant();
+        Assert.True(GitHubSignature.Verify(DocPayload, upper, DocSecret));
+    }
+
+    [Fact]
+    public void Wrong_secret_does_not_verify()
+    {
+        Assert.False(GitHubSignature.Verify(DocPayload, DocSignature, "It's a Secret to Nobody"));
+    }
+
+    [Fact]
+    public void A_changed_body_does_not_verify()
+    {
+        Assert.False(GitHubSignature.Verify(Encoding.UTF8.GetBytes("Hello, World?"), DocSignature, DocSecret));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("sha256=")]
+    [InlineData("sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e1")] // truncated by one digit
+    [InlineData("sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e")]  // truncated by one byte
+    [InlineData("sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e1700")] // too long
+    [InlineData("sha1=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")]
+    [InlineData("757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")]          // no prefix
+    [InlineData("sha256=zz7107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")]   // not hex
+    public void Missing_or_malformed_headers_never_verify(string? header)
+    {
+        Assert.False(GitHubSignature.Verify(DocPayload, header, DocSecret));
+    }
+}
