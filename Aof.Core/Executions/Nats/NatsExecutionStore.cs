@@ -113,7 +113,7 @@ public sealed class NatsExecutionStore : IExecutionStore
     public async Task<ExecutionRecord?> GetAsync(string id, CancellationToken ct)
     {
         var bucket = await BucketAsync(ct).ConfigureAwait(false);
-        var entry = Absent(await Guard(bucket.TryGetEntryAsync<byte[]>(NatsNames.Token(id), cancellationToken: ct)).ConfigureAwait(false));
+        var entry = Absent(await Guard(bucket.TryGetEntryAsync<byte[]>(NatsNames.Token(id), cancellationToken: ct), ct).ConfigureAwait(false));
         if (!entry.Success || entry.Value.Value is not { Length: > 0 } json) return null;
         return Deserialize(json).ToRecord(id);
     }
@@ -125,15 +125,15 @@ public sealed class NatsExecutionStore : IExecutionStore
         var key = NatsNames.Token(id);
         for (var attempt = 0; ; attempt++)
         {
-            var entry = Absent(await Guard(bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: ct)).ConfigureAwait(false));
+            var entry = Absent(await Guard(bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: ct), ct).ConfigureAwait(false));
             var exists = entry.Success && entry.Value.Value is { Length: > 0 };
             var stored = exists ? Deserialize(entry.Value.Value!) : new StoredRecord();
             change(stored);
             var json = JsonSerializer.SerializeToUtf8Bytes(stored, ExecutionJsonContext.Default.StoredRecord);
 
             NatsResult<ulong> written = exists
-                ? await Guard(bucket.TryUpdateAsync(key, json, entry.Value.Revision, cancellationToken: ct)).ConfigureAwait(false)
-                : await Guard(bucket.TryCreateAsync(key, json, cancellationToken: ct)).ConfigureAwait(false);
+                ? await Guard(bucket.TryUpdateAsync(key, json, entry.Value.Revision, cancellationToken: ct), ct).ConfigureAwait(false)
+                : await Guard(bucket.TryCreateAsync(key, json, cancellationToken: ct), ct).ConfigureAwait(false);
             if (written.Success) return;
             if (written.Error is not (NatsKVWrongLastRevisionException or NatsKVCreateException)) throw Failure(written.Error);
             if (attempt >= MaxConflicts)
@@ -155,7 +155,7 @@ public sealed class NatsExecutionStore : IExecutionStore
                 MaxAge = _options.Retention,
                 History = 1,
                 Storage = NatsKVStorageType.File,
-            }, ct)).ConfigureAwait(false);
+            }, ct), ct).ConfigureAwait(false);
         }
         finally
         {
@@ -170,13 +170,13 @@ public sealed class NatsExecutionStore : IExecutionStore
     private static Exception Failure(Exception error) =>
         NatsFailures.IsUnavailable(error) ? new QueueUnavailableException($"nats execution store unavailable: {error.Message}", error) : error;
 
-    private static async Task<T> Guard<T>(ValueTask<T> call)
+    private static async Task<T> Guard<T>(ValueTask<T> call, CancellationToken ct)
     {
         try
         {
             return await call.ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && NatsFailures.IsUnavailable(ex))
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
         {
             throw new QueueUnavailableException($"nats execution store unavailable: {ex.Message}", ex);
         }

@@ -87,7 +87,7 @@ internal sealed class NatsDeadLetterQueue(NatsMessageQueue queue, INatsJSContext
             }
             return page;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && NatsFailures.IsUnavailable(ex))
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
         {
             throw NatsFailures.Unavailable("dead-letter list", ex);
         }
@@ -102,7 +102,7 @@ internal sealed class NatsDeadLetterQueue(NatsMessageQueue queue, INatsJSContext
                 .ConfigureAwait(false);
             return stored is null ? null : Parse(stored);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && NatsFailures.IsUnavailable(ex))
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
         {
             throw NatsFailures.Unavailable("dead-letter get", ex);
         }
@@ -139,7 +139,7 @@ internal sealed class NatsDeadLetterQueue(NatsMessageQueue queue, INatsJSContext
             }
             return true;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && NatsFailures.IsUnavailable(ex))
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
         {
             throw NatsFailures.Unavailable("dead-letter replay", ex);
         }
@@ -154,7 +154,7 @@ internal sealed class NatsDeadLetterQueue(NatsMessageQueue queue, INatsJSContext
                 .ConfigureAwait(false);
             return purged.Purged > 0;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && NatsFailures.IsUnavailable(ex))
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
         {
             throw NatsFailures.Unavailable("dead-letter purge", ex);
         }

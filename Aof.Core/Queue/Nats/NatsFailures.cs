@@ -20,6 +20,13 @@ internal static class NatsFailures
         _ => false,
     };
 
+    /// <summary>
+    /// <see cref="IsUnavailable(Exception)"/>, and also a cancellation that the caller did not ask for: the client
+    /// reports its own timeouts (a publish while reconnecting past CommandTimeout) as <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public static bool IsUnavailable(Exception ex, CancellationToken ct) =>
+        ex is OperationCanceledException ? !ct.IsCancellationRequested : IsUnavailable(ex);
+
     public static bool IsNotFound(Exception ex) =>
         ex is NatsJSApiException { Error: { Code: 404 } or { ErrCode: NoMessageFound } };
 

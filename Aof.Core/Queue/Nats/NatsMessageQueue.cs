@@ -97,7 +97,7 @@ public sealed class NatsMessageQueue : IMessageQueue
             _ready = provisioned;
             return provisioned;
         }
-        catch (Exception ex) when (NatsFailures.IsUnavailable(ex))
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
         {
             throw NatsFailures.Unavailable("initialize", ex);
         }
@@ -210,10 +210,10 @@ public sealed class NatsMessageQueue : IMessageQueue
             {
                 _logger.LogWarning(releaseError, "Could not release the dedup claim after a failed publish");
             }
-            if (NatsFailures.IsUnavailable(ex)) throw NatsFailures.Unavailable("publish", ex);
+            if (NatsFailures.IsUnavailable(ex, ct)) throw NatsFailures.Unavailable("publish", ex);
             throw;
         }
-        catch (Exception ex) when (NatsFailures.IsUnavailable(ex))
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
         {
             throw NatsFailures.Unavailable("publish", ex);
         }
@@ -275,7 +275,7 @@ public sealed class NatsMessageQueue : IMessageQueue
             {
                 got = await FetchOnceAsync(ready, max, ct).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && NatsFailures.IsUnavailable(ex))
+            catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
             {
                 throw NatsFailures.Unavailable("fetch", ex);
             }
@@ -402,7 +402,7 @@ public sealed class NatsMessageQueue : IMessageQueue
         {
             await DeadLetterCoreAsync(delivery, reason, lastError, delivery.Attempt, ct).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && NatsFailures.IsUnavailable(ex))
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
         {
             throw NatsFailures.Unavailable("dead-letter", ex);
         }
@@ -436,7 +436,7 @@ public sealed class NatsMessageQueue : IMessageQueue
             await PublishToLaneAsync(lease.Lane, delivery.Body, headers, ct).ConfigureAwait(false);
             await lease.Msg.AckAsync(Confirmed, ct).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && NatsFailures.IsUnavailable(ex))
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
         {
             throw NatsFailures.Unavailable("release", ex);
         }
@@ -450,7 +450,7 @@ public sealed class NatsMessageQueue : IMessageQueue
             await settle(lease.Msg, ct).ConfigureAwait(false);
             if (operation == "ack") _delayed.TryRemove(lease.StreamSeq, out _);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && NatsFailures.IsUnavailable(ex))
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
         {
             if (operation == "nack") _delayed.TryRemove(lease.StreamSeq, out _);
             throw NatsFailures.Unavailable(operation, ex);
@@ -506,7 +506,7 @@ public sealed class NatsMessageQueue : IMessageQueue
             Forget(ex);
             throw NatsFailures.Unavailable("stats", ex);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && NatsFailures.IsUnavailable(ex))
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
         {
             throw NatsFailures.Unavailable("stats", ex);
         }
@@ -536,7 +536,7 @@ public sealed class NatsMessageQueue : IMessageQueue
             await _connection.PingAsync(ct).ConfigureAwait(false);
             return true;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && NatsFailures.IsUnavailable(ex))
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
         {
             return false;
         }
