@@ -5,9 +5,21 @@ using Aof.Core.Queue;
 namespace Aof.Tests.Queue;
 
 /// <summary>
+/// The backends' contract classes run one after another, not side by side: the suite holds timing-sensitive cases
+/// (leases of 0.3-2 s) next to heavy ones (10,000 messages, child processes), and on a 2-core machine three
+/// backends' heavy cases at once can starve a lease renewal.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class QueueContractCollection
+{
+    public const string Name = "queue contract";
+}
+
+/// <summary>
 /// The queue contract of DESIGN.md, run against every backend. A subclass supplies queues that share one
 /// broker (and so one consumer group): <see cref="CreateConsumerAsync"/> returns a second worker's view.
 /// </summary>
+[Collection(QueueContractCollection.Name)]
 public abstract class QueueContractTests : IAsyncLifetime
 {
     protected const int TestTimeoutMs = 30_000;
