@@ -1,15 +1,18 @@
 using Aof.Core.Configuration;
 using Aof.Core.Executions;
 using Aof.Core.Executions.InMemory;
+using Aof.Core.Executions.Nats;
 using Aof.Core.Executions.Redis;
 using Aof.Core.Queue;
 using Aof.Core.Queue.InMemory;
+using Aof.Core.Queue.Nats;
 using Aof.Core.Queue.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using NATS.Client.Core;
 using StackExchange.Redis;
 
 namespace Aof.Core.Hosting;
@@ -19,9 +22,12 @@ public static class BackendServiceCollectionExtensions
     /// <summary>
     /// Binds <see cref="AofOptions"/> from the "Aof" section and registers the queue (<see cref="IMessageQueue"/>),
     /// the execution store (<see cref="IExecutionStore"/>), a <see cref="TimeProvider"/> and the "queue" health
-    /// check for <c>Aof:Queue:Type</c> memory or redis. Redis is found at <c>ConnectionStrings:redis</c>, else at
+    /// check for <c>Aof:Queue:Type</c> memory, redis or nats. Redis is found at <c>ConnectionStrings:redis</c>, else at
     /// <c>Aof:Queue:Url</c> (<c>host:port</c> or <c>redis://[:password@]host:port</c>); the multiplexer is
     /// registered as <see cref="IConnectionMultiplexer"/> and tolerates Redis being down at startup.
+    /// NATS is found at <c>ConnectionStrings:nats</c>, else at <c>Aof:Queue:Url</c> (<c>nats://[user:password@]host:port</c>);
+    /// the connection is registered as <see cref="INatsConnection"/>, starts connecting at once and keeps
+    /// reconnecting forever, so a service starts while NATS is down and recovers when it comes up.
     /// </summary>
     public static IServiceCollection AddAofBackends(this IServiceCollection services, IConfiguration configuration)
     {
@@ -73,8 +79,32 @@ public static class BackendServiceCollectionExtensions
                 break;
 
             case "nats":
-                throw new InvalidOperationException(
-                    "Aof:Queue:Type 'nats' is not supported yet; use 'redis' or 'memory'.");
+                var natsOptions = NatsConnectionSettings.Parse(
+                    configuration.GetConnectionString("nats") is { Length: > 0 } natsCs ? natsCs
+                    : aof.Queue.Url is { Length: > 0 } natsUrl ? natsUrl
+                    : throw new InvalidOperationException(
+                        "Aof:Queue:Type is 'nats' but neither ConnectionStrings:nats nor Aof:Queue:Url is set."),
+                    ConsumerName(aof));
+                services.TryAddSingleton<INatsConnection>(sp =>
+                    NatsConnectionSettings.StartConnecting(
+                        natsOptions with { LoggerFactory = sp.GetService<ILoggerFactory>() ?? natsOptions.LoggerFactory },
+                        sp.GetService<ILoggerFactory>()?.CreateLogger(typeof(NatsConnectionSettings))));
+                services.AddSingleton<IMessageQueue>(sp =>
+                {
+                    var options = Options(sp);
+                    return new NatsMessageQueue(
+                        sp.GetRequiredService<INatsConnection>(),
+                        options.Queue,
+                        sp.GetRequiredService<TimeProvider>(),
+                        sp.GetService<ILogger<NatsMessageQueue>>());
+                });
+                services.AddSingleton<IExecutionStore>(sp =>
+                {
+                    var options = Options(sp);
+                    return new NatsExecutionStore(sp.GetRequiredService<INatsConnection>(), options.Executions,
+                        options.Queue.Prefix, sp.GetRequiredService<TimeProvider>());
+                });
+                break;
 
             default:
                 throw new InvalidOperationException(

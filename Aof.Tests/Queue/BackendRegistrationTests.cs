@@ -1,15 +1,18 @@
 using Aof.Core.Events;
 using Aof.Core.Executions;
 using Aof.Core.Executions.InMemory;
+using Aof.Core.Executions.Nats;
 using Aof.Core.Executions.Redis;
 using Aof.Core.Hosting;
 using Aof.Core.Queue;
 using Aof.Core.Queue.InMemory;
+using Aof.Core.Queue.Nats;
 using Aof.Core.Queue.Redis;
 using Aof.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using NATS.Client.Core;
 using StackExchange.Redis;
 
 namespace Aof.Tests.Queue;
@@ -96,11 +99,78 @@ public sealed class BackendRegistrationTests(RedisServerFixture redis) : IClassF
         await queue.PublishAsync([new OutgoingMessage(Ulid.NewUlid(), Priority.Low, "{}"u8.ToArray(), 1)], null, CancellationToken.None);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task Nats_backend_uses_the_injected_connection_string()
+    {
+        await using var server = await NatsServer.StartNewAsync();
+        var prefix = "reg" + Guid.NewGuid().ToString("N")[..8];
+        await using var sp = Build(new()
+        {
+            ["ConnectionStrings:nats"] = server.Url,
+            ["Aof:Queue:Type"] = "nats",
+            ["Aof:Queue:Prefix"] = prefix,
+            ["Aof:Queue:Url"] = "nats://127.0.0.1:1", // ignored: the connection string wins
+        });
+        var queue = Assert.IsType<NatsMessageQueue>(sp.GetRequiredService<IMessageQueue>());
+        Assert.Equal("nats", queue.Backend);
+        Assert.IsType<NatsExecutionStore>(sp.GetRequiredService<IExecutionStore>());
+        Assert.NotNull(sp.GetRequiredService<INatsConnection>());
+
+        await queue.InitializeAsync(CancellationToken.None);
+        var m = new OutgoingMessage(Ulid.NewUlid(), Priority.Normal, "{}"u8.ToArray(), 3);
+        await queue.PublishAsync([m], null, CancellationToken.None);
+        var got = await queue.FetchAsync(1, TimeSpan.FromSeconds(5), CancellationToken.None);
+        Assert.Equal(m.Id, Assert.Single(got).MessageId);
+        Assert.Equal(HealthStatus.Healthy, await HealthAsync(sp));
+
+        var store = sp.GetRequiredService<IExecutionStore>();
+        await store.RecordQueuedAsync([new ExecutionRecord { Id = m.Id, Platform = "github" }], CancellationToken.None);
+        Assert.Equal(ExecutionStatus.Queued, (await store.GetAsync(m.Id, CancellationToken.None))!.Status);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Nats_backend_accepts_a_url_with_user_and_password()
+    {
+        await using var server = await NatsServer.StartNewAsync(new NatsServerOptions { Credentials = ("aof", "s3cr:t@") });
+        await using var sp = Build(new()
+        {
+            ["Aof:Queue:Type"] = "nats",
+            ["Aof:Queue:Url"] = $"nats://aof:{Uri.EscapeDataString("s3cr:t@")}@127.0.0.1:{server.Port}",
+        });
+        var queue = sp.GetRequiredService<IMessageQueue>();
+        await queue.InitializeAsync(CancellationToken.None);
+        Assert.True(await queue.PingAsync(CancellationToken.None));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_service_starts_while_nats_is_down_and_recovers_when_it_comes_up()
+    {
+        await using var server = NatsServer.Create(); // not started: nothing listens on its port yet
+        await using var sp = Build(new()
+        {
+            ["ConnectionStrings:nats"] = server.Url,
+            ["Aof:Queue:Type"] = "nats",
+        });
+        var queue = sp.GetRequiredService<IMessageQueue>();
+        Assert.Equal(HealthStatus.Unhealthy, await HealthAsync(sp));
+        await Assert.ThrowsAsync<QueueUnavailableException>(() =>
+            queue.PublishAsync([new OutgoingMessage(Ulid.NewUlid(), Priority.Low, "{}"u8.ToArray(), 1)], null, CancellationToken.None));
+
+        await server.StartAsync();
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (await HealthAsync(sp) != HealthStatus.Healthy)
+        {
+            Assert.True(DateTime.UtcNow < until, "the queue did not become healthy after nats came up");
+            await Task.Delay(200);
+        }
+        await queue.PublishAsync([new OutgoingMessage(Ulid.NewUlid(), Priority.Low, "{}"u8.ToArray(), 1)], null, CancellationToken.None);
+    }
+
     [Fact]
-    public void Nats_is_refused_at_startup_with_a_clear_message()
+    public void Nats_without_an_address_is_refused_at_startup()
     {
         var ex = Assert.Throws<InvalidOperationException>(() => Build(new() { ["Aof:Queue:Type"] = "nats" }));
-        Assert.Contains("not supported yet", ex.Message);
+        Assert.Contains("ConnectionStrings:nats", ex.Message);
     }
 
     [Fact]
@@ -162,6 +232,42 @@ public class RedisConnectionSettingsTests
     public void A_bad_url_does_not_leak_the_password()
     {
         var ex = Assert.Throws<FormatException>(() => RedisConnectionSettings.Parse("redis://:hunter2@host:1/notadb"));
+        Assert.DoesNotContain("hunter2", ex.Message);
+    }
+}
+
+public class NatsConnectionSettingsTests
+{
+    [Fact]
+    public void Host_and_port_without_scheme()
+    {
+        var o = NatsConnectionSettings.Parse("nats.local:4333");
+        Assert.Equal("nats://nats.local:4333", o.Url);
+        Assert.True(o.RetryOnInitialConnect);
+        Assert.Equal(-1, o.MaxReconnectRetry);
+    }
+
+    [Fact]
+    public void User_and_password_move_out_of_the_url()
+    {
+        var o = NatsConnectionSettings.Parse("nats://app:p%40ss@10.0.0.5");
+        Assert.Equal("nats://10.0.0.5:4222", o.Url);
+        Assert.Equal("app", o.AuthOpts.Username);
+        Assert.Equal("p@ss", o.AuthOpts.Password);
+    }
+
+    [Fact]
+    public void A_token_and_a_cluster_list()
+    {
+        var o = NatsConnectionSettings.Parse("tls://t0ken@a.example:4222, tls://b.example:4223");
+        Assert.Equal("tls://a.example:4222,tls://b.example:4223", o.Url);
+        Assert.Equal("t0ken", o.AuthOpts.Token);
+    }
+
+    [Fact]
+    public void A_bad_url_does_not_leak_the_password()
+    {
+        var ex = Assert.Throws<FormatException>(() => NatsConnectionSettings.Parse("http://u:hunter2@host:1"));
         Assert.DoesNotContain("hunter2", ex.Message);
     }
 }

@@ -5,9 +5,21 @@ using Aof.Core.Queue;
 namespace Aof.Tests.Queue;
 
 /// <summary>
+/// The backends' contract classes run one after another, not side by side: the suite holds timing-sensitive cases
+/// (leases of 0.3-2 s) next to heavy ones (10,000 messages, child processes), and on a 2-core machine three
+/// backends' heavy cases at once can starve a lease renewal.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class QueueContractCollection
+{
+    public const string Name = "queue contract";
+}
+
+/// <summary>
 /// The queue contract of DESIGN.md, run against every backend. A subclass supplies queues that share one
 /// broker (and so one consumer group): <see cref="CreateConsumerAsync"/> returns a second worker's view.
 /// </summary>
+[Collection(QueueContractCollection.Name)]
 public abstract class QueueContractTests : IAsyncLifetime
 {
     protected const int TestTimeoutMs = 30_000;
@@ -23,6 +35,12 @@ public abstract class QueueContractTests : IAsyncLifetime
 
     /// <summary>Another consumer of the same queue as <paramref name="first"/> (another worker process).</summary>
     protected abstract Task<IMessageQueue> CreateConsumerCoreAsync(IMessageQueue first, QueueOptions options);
+
+    /// <summary>
+    /// A consumer of the queue with <paramref name="options"/> leases one message and dies without acking: a child
+    /// process killed with SIGKILL on a broker; returns once it is dead, with the id it held.
+    /// </summary>
+    protected abstract Task<string> LeaseInAConsumerThatDiesAsync(IMessageQueue queue, QueueOptions options);
 
     protected async Task<IMessageQueue> CreateQueueAsync(QueueOptions? options = null)
     {
@@ -183,6 +201,11 @@ public abstract class QueueContractTests : IAsyncLifetime
         Assert.Equal(Priority.Low, again.Priority);
         Assert.Equal(m.Body.ToArray(), again.Body.ToArray());
         Assert.Equal(0, (await q.GetStatsAsync(Ct)).DeadLettered);
+
+        // Processed this time: gone for good.
+        await q.AckAsync(again, Ct);
+        Assert.Empty(await q.FetchAsync(1, TimeSpan.FromMilliseconds(150), Ct));
+        Assert.Empty(await q.DeadLetters.ListAsync(0, 10, Ct));
     }
 
     [Fact(Timeout = TestTimeoutMs)]
@@ -425,6 +448,83 @@ public abstract class QueueContractTests : IAsyncLifetime
         }
         await Task.WhenAll(Drain(a), Drain(b), Drain(a), Drain(b));
         Assert.Equal(sent.Select(m => m.Id).Order(), seen.Order());
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Ten_thousand_messages_across_four_concurrent_consumers_are_each_processed_once()
+    {
+        const int total = 10_000;
+        var options = Options();
+        var first = await CreateQueueAsync(options);
+        var consumers = new List<IMessageQueue> { first };
+        for (var i = 1; i < 4; i++) consumers.Add(await CreateConsumerAsync(first, options));
+
+        var sent = Enumerable.Range(0, total).Select(i => Msg((Priority)(i % 3), body: "{}")).ToList();
+        await Task.WhenAll(sent.Chunk(250).Select(batch => first.PublishAsync(batch, null, Ct)));
+
+        var processed = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var done = 0;
+        async Task Consume(IMessageQueue q)
+        {
+            while (Volatile.Read(ref done) < total)
+            {
+                var batch = await q.FetchAsync(64, TimeSpan.FromMilliseconds(200), Ct);
+                foreach (var d in batch) processed.AddOrUpdate(d.MessageId, 1, (_, n) => n + 1);
+                await Task.WhenAll(batch.Select(d => q.AckAsync(d, Ct)));
+                Interlocked.Add(ref done, batch.Count);
+            }
+        }
+        await Task.WhenAll(consumers.Select(q => Task.Run(() => Consume(q), Ct)));
+
+        Assert.Equal(total, processed.Count);
+        Assert.All(processed, p => Assert.Equal(1, p.Value));
+        Assert.True(sent.Select(m => m.Id).ToHashSet().SetEquals(processed.Keys));
+        Assert.Empty(await first.FetchAsync(10, TimeSpan.FromMilliseconds(200), Ct));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public virtual async Task A_consumer_that_dies_without_acking_loses_its_lease_and_the_message_is_redelivered()
+    {
+        var visibility = TimeSpan.FromSeconds(2);
+        var options = Options(visibilityMs: (int)visibility.TotalMilliseconds);
+        var q = await CreateQueueAsync(options);
+        var m = Msg();
+        await q.PublishAsync([m], null, Ct);
+
+        var held = await LeaseInAConsumerThatDiesAsync(q, options);
+        Assert.Equal(m.Id, held);
+
+        var again = await FetchOneAsync(q, visibility * 5);
+        Assert.Equal(m.Id, again.MessageId);
+        Assert.Equal(2, again.Attempt);
+        Assert.Equal(m.Body.ToArray(), again.Body.ToArray());
+        await q.AckAsync(again, Ct);
+        Assert.Empty(await q.FetchAsync(1, visibility + TimeSpan.FromMilliseconds(500), Ct));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Drain_finishes_in_flight_work_and_releases_unstarted_prefetched_messages_at_once()
+    {
+        var options = Options(); // 30 s leases: only a release can make the messages visible within the test
+        var draining = await CreateQueueAsync(options);
+        var other = await CreateConsumerAsync(draining, options);
+        var sent = Enumerable.Range(0, 6).Select(_ => Msg()).ToList();
+        await draining.PublishAsync(sent, null, Ct);
+
+        var prefetched = await FetchAtLeastAsync(draining, 6);
+        Assert.Equal(6, prefetched.Count);
+        var started = prefetched.Take(2).ToList();
+        var unstarted = prefetched.Skip(2).ToList();
+
+        // Stop: unstarted ones go back at once, in-flight ones finish and are acked.
+        foreach (var d in unstarted) await draining.ReleaseAsync(d, Ct);
+        foreach (var d in started) await draining.AckAsync(d, Ct);
+
+        var taken = await FetchAtLeastAsync(other, unstarted.Count, TimeSpan.FromSeconds(3));
+        Assert.Equal(unstarted.Select(d => d.MessageId).Order(), taken.Select(d => d.MessageId).Order());
+        Assert.All(taken, d => Assert.Equal(1, d.Attempt));
+        foreach (var d in taken) await other.AckAsync(d, Ct);
+        Assert.Empty(await other.FetchAsync(6, TimeSpan.FromMilliseconds(300), Ct));
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -18,6 +18,15 @@ public sealed class RedisQueueContractTests(RedisServerFixture redis) : QueueCon
     protected override Task<IMessageQueue> CreateConsumerCoreAsync(IMessageQueue first, QueueOptions options) =>
         Task.FromResult<IMessageQueue>(new RedisMessageQueue(redis.Connection, options, $"consumer-{++_consumers}"));
 
+    // A separate consumer process, killed with SIGKILL while it holds the lease.
+    protected override async Task<string> LeaseInAConsumerThatDiesAsync(IMessageQueue queue, QueueOptions options)
+    {
+        using var probe = QueueProbeProcess.Start("redis", redis.ConnectionString, options);
+        var id = await probe.LeasedMessageIdAsync(Ct);
+        await probe.KillAsync(Ct);
+        return id;
+    }
+
     [Fact(Timeout = TestTimeoutMs)]
     public async Task Acked_entries_are_deleted_from_the_stream()
     {

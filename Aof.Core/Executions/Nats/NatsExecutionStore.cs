@@ -1,0 +1,244 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Aof.Core.Queue;
+using Aof.Core.Queue.Nats;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.KeyValueStore;
+
+namespace Aof.Core.Executions.Nats;
+
+/// <summary>
+/// Execution records in the JetStream KV bucket <c>{prefix}-executions</c>, one JSON value per record (key = the
+/// message id). The bucket's max age is the retention, and every write stores a new revision, so a record lives
+/// for the retention after its last change (as the Redis store's TTL renewal). KV has no field updates, so each
+/// write is read-modify-write with a revision check, retried on a conflict: writes from the gateway and any
+/// worker still commute as on Redis, and a "queued" that lands after "running" does not move the record back.
+/// </summary>
+public sealed class NatsExecutionStore : IExecutionStore
+{
+    private const int MaxConflicts = 20;
+
+    private readonly INatsConnection _connection;
+    private readonly INatsJSContext _js;
+    private readonly ExecutionOptions _options;
+    private readonly TimeProvider _time;
+    private readonly string _bucketName;
+    private readonly SemaphoreSlim _createLock = new(1, 1);
+    private volatile INatsKVStore? _bucket;
+
+    public NatsExecutionStore(INatsConnection connection, ExecutionOptions options, string prefix, TimeProvider? timeProvider = null)
+    {
+        _connection = connection;
+        _js = new NatsJSContext(connection);
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _bucketName = new NatsNames(prefix).ExecutionsBucket;
+    }
+
+    public string BucketName => _bucketName;
+
+    public async Task RecordQueuedAsync(IReadOnlyList<ExecutionRecord> records, CancellationToken ct)
+    {
+        if (records.Count == 0) return;
+        var now = _time.GetUtcNow();
+        await Task.WhenAll(records.Select(r => UpdateAsync(r.Id, s =>
+        {
+            // Status and queued_at only when the record is new: it may already be running elsewhere.
+            s.Status ??= ExecutionStatus.Queued;
+            s.QueuedAt ??= Ms(r.QueuedAt ?? now);
+            s.TriggerName = r.TriggerName ?? s.TriggerName;
+            s.Target = r.Target ?? s.Target;
+            s.Platform = r.Platform ?? s.Platform;
+            s.EventType = r.EventType ?? s.EventType;
+            s.Action = r.Action ?? s.Action;
+            s.Repo = r.Repo ?? s.Repo;
+            s.DeliveryId = r.DeliveryId ?? s.DeliveryId;
+        }, ct))).ConfigureAwait(false);
+    }
+
+    public Task RecordRunningAsync(string id, int attempt, string worker, DateTimeOffset startedAt, CancellationToken ct) =>
+        UpdateAsync(id, s =>
+        {
+            s.Status = ExecutionStatus.Running;
+            s.Attempts = attempt;
+            s.Worker = worker;
+            s.StartedAt = Ms(startedAt);
+            s.FinishedAt = null;
+            s.DurationMs = null;
+        }, ct);
+
+    public Task RecordSucceededAsync(string id, string? output, DateTimeOffset finishedAt, CancellationToken ct)
+    {
+        var cut = OutputTruncation.Truncate(output, _options.OutputLimitBytes, out var truncated);
+        return UpdateAsync(id, s =>
+        {
+            s.Status = ExecutionStatus.Succeeded;
+            s.FinishedAt = Ms(finishedAt);
+            s.Output = cut;
+            s.OutputTruncated = truncated;
+            s.ComputeDuration();
+        }, ct);
+    }
+
+    public Task RecordAttemptFailedAsync(string id, int attempt, string error, DateTimeOffset finishedAt, CancellationToken ct) =>
+        UpdateAsync(id, s =>
+        {
+            s.Status = ExecutionStatus.Failed;
+            s.Attempts = attempt;
+            s.Error = error;
+            s.FinishedAt = Ms(finishedAt);
+            s.ComputeDuration();
+        }, ct);
+
+    public Task RecordDeadLetteredAsync(string id, string reason, string? error, DateTimeOffset finishedAt, CancellationToken ct) =>
+        UpdateAsync(id, s =>
+        {
+            s.Status = ExecutionStatus.DeadLettered;
+            s.DeadLetterReason = reason;
+            if (error is not null) s.Error = error;
+            s.FinishedAt = Ms(finishedAt);
+            s.ComputeDuration();
+        }, ct);
+
+    public Task RecordRequeuedAsync(string id, CancellationToken ct) =>
+        UpdateAsync(id, s =>
+        {
+            s.Status = ExecutionStatus.Queued;
+            s.DeadLetterReason = null;
+            s.FinishedAt = null;
+            s.DurationMs = null;
+        }, ct);
+
+    public async Task<ExecutionRecord?> GetAsync(string id, CancellationToken ct)
+    {
+        var bucket = await BucketAsync(ct).ConfigureAwait(false);
+        var entry = Absent(await Guard(bucket.TryGetEntryAsync<byte[]>(NatsNames.Token(id), cancellationToken: ct), ct).ConfigureAwait(false));
+        if (!entry.Success || entry.Value.Value is not { Length: > 0 } json) return null;
+        return Deserialize(json).ToRecord(id);
+    }
+
+    /// <summary>Read, change, write back if nobody wrote in between; else again. A missing record is created.</summary>
+    private async Task UpdateAsync(string id, Action<StoredRecord> change, CancellationToken ct)
+    {
+        var bucket = await BucketAsync(ct).ConfigureAwait(false);
+        var key = NatsNames.Token(id);
+        for (var attempt = 0; ; attempt++)
+        {
+            var entry = Absent(await Guard(bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: ct), ct).ConfigureAwait(false));
+            var exists = entry.Success && entry.Value.Value is { Length: > 0 };
+            var stored = exists ? Deserialize(entry.Value.Value!) : new StoredRecord();
+            change(stored);
+            var json = JsonSerializer.SerializeToUtf8Bytes(stored, ExecutionJsonContext.Default.StoredRecord);
+
+            NatsResult<ulong> written = exists
+                ? await Guard(bucket.TryUpdateAsync(key, json, entry.Value.Revision, cancellationToken: ct), ct).ConfigureAwait(false)
+                : await Guard(bucket.TryCreateAsync(key, json, cancellationToken: ct), ct).ConfigureAwait(false);
+            if (written.Success) return;
+            if (written.Error is not (NatsKVWrongLastRevisionException or NatsKVCreateException)) throw Failure(written.Error);
+            if (attempt >= MaxConflicts)
+                throw new InvalidOperationException($"execution record {id} kept changing under {MaxConflicts} concurrent writes", written.Error);
+        }
+    }
+
+    private async Task<INatsKVStore> BucketAsync(CancellationToken ct)
+    {
+        if (_connection.ConnectionState != NatsConnectionState.Open)
+            throw new QueueUnavailableException($"nats is not connected ({_connection.Opts.Url})");
+        if (_bucket is { } bucket) return bucket;
+        await _createLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            // The bucket is ours (not an operator's stream): its max age follows the configured retention.
+            return _bucket ??= await Guard(new NatsKVContext(_js).CreateOrUpdateStoreAsync(new NatsKVConfig(_bucketName)
+            {
+                MaxAge = _options.Retention,
+                History = 1,
+                Storage = NatsKVStorageType.File,
+            }, ct), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _createLock.Release();
+        }
+    }
+
+    /// <summary>A missing or deleted key is "no record"; any other failure is thrown.</summary>
+    private static NatsResult<NatsKVEntry<byte[]>> Absent(NatsResult<NatsKVEntry<byte[]>> entry) =>
+        entry.Success || entry.Error is NatsKVKeyNotFoundException or NatsKVKeyDeletedException ? entry : throw Failure(entry.Error);
+
+    private static Exception Failure(Exception error) =>
+        NatsFailures.IsUnavailable(error) ? new QueueUnavailableException($"nats execution store unavailable: {error.Message}", error) : error;
+
+    private static async Task<T> Guard<T>(ValueTask<T> call, CancellationToken ct)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
+        {
+            throw new QueueUnavailableException($"nats execution store unavailable: {ex.Message}", ex);
+        }
+    }
+
+    private static StoredRecord Deserialize(byte[] json) =>
+        JsonSerializer.Deserialize(json, ExecutionJsonContext.Default.StoredRecord) ?? new StoredRecord();
+
+    private static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
+}
+
+/// <summary>The JSON of one record: snake_case fields, times in unix milliseconds (as in the Redis hash).</summary>
+internal sealed class StoredRecord
+{
+    public string? Status { get; set; }
+    public string? TriggerName { get; set; }
+    public string? Target { get; set; }
+    public string? Platform { get; set; }
+    public string? EventType { get; set; }
+    public string? Action { get; set; }
+    public string? Repo { get; set; }
+    public string? DeliveryId { get; set; }
+    public int Attempts { get; set; }
+    public long? QueuedAt { get; set; }
+    public long? StartedAt { get; set; }
+    public long? FinishedAt { get; set; }
+    public long? DurationMs { get; set; }
+    public string? Output { get; set; }
+    public bool OutputTruncated { get; set; }
+    public string? Error { get; set; }
+    public string? DeadLetterReason { get; set; }
+    public string? Worker { get; set; }
+
+    public void ComputeDuration() =>
+        DurationMs = StartedAt is { } s && FinishedAt is { } f ? Math.Max(0, f - s) : null;
+
+    public ExecutionRecord ToRecord(string id) => new()
+    {
+        Id = id,
+        Status = Status ?? ExecutionStatus.Queued,
+        TriggerName = TriggerName,
+        Target = Target,
+        Platform = Platform,
+        EventType = EventType,
+        Action = Action,
+        Repo = Repo,
+        DeliveryId = DeliveryId,
+        Attempts = Attempts,
+        QueuedAt = Time(QueuedAt),
+        StartedAt = Time(StartedAt),
+        FinishedAt = Time(FinishedAt),
+        DurationMs = DurationMs,
+        Output = Output,
+        OutputTruncated = OutputTruncated,
+        Error = Error,
+        DeadLetterReason = DeadLetterReason,
+        Worker = Worker,
+    };
+
+    private static DateTimeOffset? Time(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(StoredRecord))]
+internal sealed partial class ExecutionJsonContext : JsonSerializerContext;

@@ -1,0 +1,66 @@
+using Aof.Core.Executions;
+using Aof.Core.Executions.Nats;
+using Aof.Tests.Infrastructure;
+using NATS.Client.JetStream;
+using NATS.Client.KeyValueStore;
+
+namespace Aof.Tests.Executions;
+
+public sealed class NatsExecutionStoreTests(NatsServerFixture nats) : ExecutionStoreContractTests, IClassFixture<NatsServerFixture>
+{
+    private readonly string _prefix = "x" + Guid.NewGuid().ToString("N")[..10];
+
+    protected override Task<IExecutionStore> CreateStoreAsync(ExecutionOptions options) =>
+        Task.FromResult<IExecutionStore>(new NatsExecutionStore(nats.Connection, options, _prefix));
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Records_live_in_a_kv_bucket_whose_max_age_is_the_retention()
+    {
+        var store = new NatsExecutionStore(nats.Connection, new ExecutionOptions { RetentionHours = 2 }, _prefix);
+        await store.RecordQueuedAsync([new ExecutionRecord { Id = "r1", TriggerName = "t" }], Ct);
+
+        var kv = new NatsKVContext(new NatsJSContext(nats.Connection));
+        var bucket = await kv.GetStoreAsync($"{_prefix}-executions");
+        var status = await bucket.GetStatusAsync();
+        Assert.Equal(TimeSpan.FromHours(2), status.Info.Config.MaxAge);
+        // One revision per record: every write replaces the value and restarts its age.
+        Assert.Equal(1, status.Info.Config.MaxMsgsPerSubject);
+        var first = await bucket.GetEntryAsync<byte[]>("r1");
+        await store.RecordRunningAsync("r1", 1, "w", DateTimeOffset.UtcNow, Ct);
+        var second = await bucket.GetEntryAsync<byte[]>("r1");
+        Assert.True(second.Revision > first.Revision);
+        Assert.True(second.Created >= first.Created);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Concurrent_writers_to_one_record_all_land()
+    {
+        var store = new NatsExecutionStore(nats.Connection, new ExecutionOptions(), _prefix);
+        var id = Guid.NewGuid().ToString("N");
+        var started = DateTimeOffset.UtcNow;
+        // Gateway and worker race: queued (with metadata) against running; neither write may be lost.
+        await Task.WhenAll(
+            store.RecordRunningAsync(id, 1, "w1", started, Ct),
+            store.RecordQueuedAsync([new ExecutionRecord { Id = id, TriggerName = "t1", Repo = "o/r" }], Ct));
+        var r = await store.GetAsync(id, Ct);
+        Assert.Equal(ExecutionStatus.Running, r!.Status);
+        Assert.Equal("t1", r.TriggerName);
+        Assert.Equal("w1", r.Worker);
+        Assert.NotNull(r.QueuedAt);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_batch_of_queued_records_lands()
+    {
+        var store = new NatsExecutionStore(nats.Connection, new ExecutionOptions(), _prefix);
+        var ids = Enumerable.Range(0, 20).Select(i => $"b{i}").ToList();
+        await store.RecordQueuedAsync(ids.Select(id => new ExecutionRecord { Id = id, Platform = "github" }).ToList(), Ct);
+        foreach (var id in ids)
+        {
+            var r = await store.GetAsync(id, Ct);
+            Assert.Equal(ExecutionStatus.Queued, r!.Status);
+            Assert.Equal("github", r.Platform);
+            Assert.NotNull(r.QueuedAt);
+        }
+    }
+}

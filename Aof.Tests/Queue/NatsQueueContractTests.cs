@@ -1,0 +1,131 @@
+using Aof.Core.Queue;
+using Aof.Core.Queue.Nats;
+using Aof.Tests.Infrastructure;
+using System.Text;
+using Aof.Core.Events;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using NATS.Client.KeyValueStore;
+
+namespace Aof.Tests.Queue;
+
+/// <summary>The queue contract against a real nats-server with JetStream, plus what only NATS has.</summary>
+public sealed class NatsQueueContractTests(NatsServerFixture nats) : QueueContractTests, IClassFixture<NatsServerFixture>, IAsyncLifetime
+{
+    private readonly List<NatsConnection> _connections = [];
+
+    protected override Task<IMessageQueue> CreateQueueCoreAsync(QueueOptions options) =>
+        Task.FromResult<IMessageQueue>(new NatsMessageQueue(nats.Connection, options));
+
+    // Another worker: its own connection, the same streams and consumers.
+    protected override async Task<IMessageQueue> CreateConsumerCoreAsync(IMessageQueue first, QueueOptions options)
+    {
+        var connection = await nats.Server.ConnectAsync("second-worker");
+        _connections.Add(connection);
+        return new NatsMessageQueue(connection, options);
+    }
+
+    // A separate consumer process, killed with SIGKILL while it holds the lease.
+    protected override async Task<string> LeaseInAConsumerThatDiesAsync(IMessageQueue queue, QueueOptions options)
+    {
+        using var probe = QueueProbeProcess.Start("nats", nats.Url, options);
+        var id = await probe.LeasedMessageIdAsync(Ct);
+        await probe.KillAsync(Ct);
+        return id;
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Streams_consumers_and_buckets_follow_the_documented_layout()
+    {
+        var options = Options(visibilityMs: 1500);
+        var q = await CreateQueueAsync(options);
+        var m = Msg(Priority.High, maxRetries: 0);
+        await q.PublishAsync([m], "dlv-1", Ct);
+
+        var js = new NatsJSContext(nats.Connection);
+        var events = (await js.GetStreamAsync($"{options.Prefix}-events", cancellationToken: Ct)).Info;
+        Assert.Equal(StreamConfigRetention.Workqueue, events.Config.Retention);
+        Assert.Equal(StreamConfigStorage.File, events.Config.Storage);
+        Assert.Equal(TimeSpan.FromSeconds(60), events.Config.DuplicateWindow);
+        Assert.Equal(new[] { "high", "low", "normal" }.Select(l => $"{options.Prefix}.events.{l}"), events.Config.Subjects!.Order());
+        Assert.Equal(1, events.State.Messages);
+
+        foreach (var lane in new[] { "high", "normal", "low" })
+        {
+            var consumer = (await js.GetConsumerAsync($"{options.Prefix}-events", $"aof-workers-{lane}", Ct)).Info.Config;
+            Assert.Equal($"{options.Prefix}.events.{lane}", consumer.FilterSubject);
+            Assert.Equal(TimeSpan.FromMilliseconds(1500), consumer.AckWait);
+            Assert.Equal(-1, consumer.MaxDeliver);
+            Assert.Equal(ConsumerConfigAckPolicy.Explicit, consumer.AckPolicy);
+        }
+
+        var dedup = await new NatsKVContext(js).GetStoreAsync($"{options.Prefix}-dedup", Ct);
+        Assert.Equal(m.Id, Encoding.UTF8.GetString((await dedup.GetEntryAsync<byte[]>("dlv-1", cancellationToken: Ct)).Value!));
+
+        var d = await FetchOneAsync(q);
+        await q.NackAsync(d, TimeSpan.Zero, "x", Ct);
+        var dlq = await js.GetStreamAsync($"{options.Prefix}-dlq", cancellationToken: Ct);
+        Assert.Equal(StreamConfigRetention.Limits, dlq.Info.Config.Retention);
+        Assert.Equal(1, dlq.Info.State.Messages);
+        var entry = await dlq.GetAsync(new StreamMsgGetRequest { LastBySubj = $"{options.Prefix}.dlq.{m.Id}" }, Ct);
+        Assert.Equal(m.Body.ToArray(), entry.Message.Data.ToArray());
+        // Dead-lettered = terminated: gone from the work-queue stream.
+        Assert.Equal(0, (await js.GetStreamAsync($"{options.Prefix}-events", cancellationToken: Ct)).Info.State.Messages);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Acked_messages_are_removed_from_the_work_queue_stream()
+    {
+        var options = Options();
+        var q = await CreateQueueAsync(options);
+        await q.PublishAsync(Enumerable.Range(0, 10).Select(i => Msg((Priority)(i % 3))).ToList(), null, Ct);
+        var got = await FetchAtLeastAsync(q, 10);
+        foreach (var d in got) await q.AckAsync(d, Ct);
+        var js = new NatsJSContext(nats.Connection);
+        Assert.Equal(0, (await js.GetStreamAsync($"{options.Prefix}-events", cancellationToken: Ct)).Info.State.Messages);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_dead_letter_keeps_a_multi_line_error_and_a_huge_one_is_cut_to_fit()
+    {
+        var q = await CreateQueueAsync();
+        var a = Msg(maxRetries: 0);
+        var b = Msg(maxRetries: 0);
+        await q.PublishAsync([a, b], null, Ct);
+        var got = await FetchAtLeastAsync(q, 2);
+        const string multiLine = "line one\r\nline two: ünïcode % 100";
+        await q.DeadLetterAsync(got.Single(d => d.MessageId == a.Id), DeadLetterReasons.PermanentFailure, multiLine, Ct);
+        var huge = new string('x', 3 * 1024 * 1024); // larger than the server's 1 MB max payload
+        await q.DeadLetterAsync(got.Single(d => d.MessageId == b.Id), DeadLetterReasons.PermanentFailure, huge, Ct);
+
+        Assert.Equal(multiLine, (await q.DeadLetters.GetAsync(a.Id, Ct))!.LastError);
+        var cut = (await q.DeadLetters.GetAsync(b.Id, Ct))!.LastError!;
+        Assert.True(cut.Length is > 0 and < 1024 * 1024);
+        Assert.All(cut, c => Assert.Equal('x', c));
+        Assert.True(await q.PingAsync(Ct));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_message_id_that_is_not_a_subject_token_still_has_its_own_dead_letter()
+    {
+        var q = await CreateQueueAsync();
+        var odd = new OutgoingMessage("a.b *>c", Priority.Normal, "{}"u8.ToArray(), 0);
+        await q.PublishAsync([odd, Msg(maxRetries: 0)], "delivery with spaces/and.dots", Ct);
+        Assert.True((await q.PublishAsync([Msg()], "delivery with spaces/and.dots", Ct)).Duplicate);
+        var got = await FetchAtLeastAsync(q, 2);
+        foreach (var d in got) await q.NackAsync(d, TimeSpan.Zero, "no", Ct);
+        var entry = await q.DeadLetters.GetAsync("a.b *>c", Ct);
+        Assert.NotNull(entry);
+        Assert.Equal("a.b *>c", entry.MessageId);
+        Assert.Equal(2, (await q.DeadLetters.ListAsync(0, 10, Ct)).Count);
+        Assert.True(await q.DeadLetters.PurgeAsync("a.b *>c", Ct));
+        Assert.Single(await q.DeadLetters.ListAsync(0, 10, Ct));
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        foreach (var c in _connections) await c.DisposeAsync();
+    }
+}
