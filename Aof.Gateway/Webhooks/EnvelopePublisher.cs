@@ -9,11 +9,23 @@ using Microsoft.Extensions.Options;
 
 namespace Aof.Gateway.Webhooks;
 
-/// <summary>How a publish ended: stored (possibly as a duplicate of an earlier delivery) or refused by the broker.</summary>
-public sealed record PublishOutcome(bool Unavailable, bool Duplicate, IReadOnlyList<string> Ids, string? Error)
+public enum PublishStatus
 {
-    public static PublishOutcome Stored(PublishResult r) => new(false, r.Duplicate, r.MessageIds, null);
-    public static PublishOutcome Failed(string error) => new(true, false, [], error);
+    /// <summary>Stored (possibly as a duplicate of an earlier delivery).</summary>
+    Stored,
+
+    /// <summary>The broker is down or did not confirm in time: the sender should retry.</summary>
+    Unavailable,
+
+    /// <summary>The message is larger than the broker accepts: retrying will not help.</summary>
+    TooLarge,
+}
+
+/// <summary>How a publish ended.</summary>
+public sealed record PublishOutcome(PublishStatus Status, bool Duplicate, IReadOnlyList<string> Ids, string? Error)
+{
+    public static PublishOutcome Stored(PublishResult r) => new(PublishStatus.Stored, r.Duplicate, r.MessageIds, null);
+    public static PublishOutcome Refused(PublishStatus status, string error) => new(status, false, [], error);
 }
 
 /// <summary>
@@ -63,6 +75,11 @@ public sealed partial class EnvelopePublisher(
         catch (TimeoutException)
         {
             return Unavailable(activity, evt, $"no broker ack within {ackTimeout.TotalMilliseconds} ms");
+        }
+        catch (MessageTooLargeException ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            return PublishOutcome.Refused(PublishStatus.TooLarge, ex.Message);
         }
 
         activity?.SetTag("aof.duplicate", result.Duplicate);
@@ -146,7 +163,7 @@ public sealed partial class EnvelopePublisher(
     {
         activity?.SetStatus(ActivityStatusCode.Error, error);
         LogUnavailable(logger, evt.Platform, evt.DeliveryId, error);
-        return PublishOutcome.Failed(error);
+        return PublishOutcome.Refused(PublishStatus.Unavailable, error);
     }
 
     private static string? TraceParentOf(Activity? activity) =>

@@ -15,10 +15,11 @@ namespace Aof.Tests.EndToEnd;
 
 /// <summary>
 /// The whole pipeline in one process (standalone mode: gateway + in-process worker), over the in-memory
-/// queue and over a real redis-server: signed webhook -> 202 -> executed -> record succeeded; a bad
+/// queue, a real redis-server and a real nats-server (JetStream): signed webhook -> 202 -> executed -> record succeeded; a bad
 /// signature enqueues nothing; a failing flow is retried and dead-lettered, and replay sends it back.
 /// </summary>
-public sealed class InProcessPipelineTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+public sealed class InProcessPipelineTests(RedisServerFixture redis, NatsServerFixture nats)
+    : IClassFixture<RedisServerFixture>, IClassFixture<NatsServerFixture>
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(45);
     private const int MaxRetries = 2;
@@ -40,7 +41,7 @@ public sealed class InProcessPipelineTests(RedisServerFixture redis) : IClassFix
             ["Aof:Mode"] = "standalone",
             ["Aof:ResourcesDirectory"] = resources.Directory,
             ["Aof:Queue:Type"] = backend,
-            ["Aof:Queue:Prefix"] = "e2e-" + Guid.NewGuid().ToString("N")[..8],
+            ["Aof:Queue:Prefix"] = "e2e_" + Guid.NewGuid().ToString("N")[..8],
             ["Aof:Queue:MaxRetries"] = MaxRetries.ToString(),
             ["Aof:Queue:RetryDelayMs"] = "20",
             ["Aof:Queue:MaxRetryDelayMs"] = "100",
@@ -50,6 +51,7 @@ public sealed class InProcessPipelineTests(RedisServerFixture redis) : IClassFix
             ["AOF_ADMIN_TOKEN"] = "admin-token",
         };
         if (backend == "redis") settings["ConnectionStrings:redis"] = redis.ConnectionString;
+        if (backend == "nats") settings["ConnectionStrings:nats"] = nats.Url;
         var app = new App(settings);
         var client = app.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "admin-token");
@@ -84,6 +86,7 @@ public sealed class InProcessPipelineTests(RedisServerFixture redis) : IClassFix
     [Theory]
     [InlineData("memory")]
     [InlineData("redis")]
+    [InlineData("nats")]
     public async Task A_signed_pull_request_is_accepted_executed_and_its_record_succeeds(string backend)
     {
         var (app, client, resources) = Start(backend);
@@ -108,6 +111,7 @@ public sealed class InProcessPipelineTests(RedisServerFixture redis) : IClassFix
     [Theory]
     [InlineData("memory")]
     [InlineData("redis")]
+    [InlineData("nats")]
     public async Task A_bad_signature_is_refused_and_nothing_is_enqueued(string backend)
     {
         var (app, client, resources) = Start(backend);
@@ -127,6 +131,7 @@ public sealed class InProcessPipelineTests(RedisServerFixture redis) : IClassFix
     [Theory]
     [InlineData("memory")]
     [InlineData("redis")]
+    [InlineData("nats")]
     public async Task A_failing_flow_is_retried_then_dead_lettered_and_replay_runs_it_again(string backend)
     {
         var (app, client, resources) = Start(backend);

@@ -43,10 +43,14 @@ public sealed class GitHubWebhookPlatform(
 
         var inbound = new InboundEvent(PlatformName, deliveryId, evt.EventType, evt.Action, evt.Org, evt.Repository, evt.Sender, json);
         var published = await publisher.PublishAsync(inbound, matches, ct);
-        return published.Unavailable
-            ? new WebhookResult(Outcomes.Unavailable, StatusCodes.Status503ServiceUnavailable,
-                new ErrorResponse("queue unavailable; retry later"), options.Value.Gateway.RetryAfterSecs)
-            : Published(published);
+        return published.Status switch
+        {
+            PublishStatus.Unavailable => new WebhookResult(Outcomes.Unavailable, StatusCodes.Status503ServiceUnavailable,
+                new ErrorResponse("queue unavailable; retry later"), options.Value.Gateway.RetryAfterSecs),
+            // The broker's own message limit (NATS max_payload) can be below the gateway's body limit.
+            PublishStatus.TooLarge => Error(Outcomes.TooLarge, StatusCodes.Status413PayloadTooLarge, published.Error!),
+            _ => Published(published),
+        };
     }
 
     private static string RequiredHeader(HttpRequest request, string name)
