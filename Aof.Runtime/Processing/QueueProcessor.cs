@@ -31,6 +31,7 @@ public sealed partial class QueueProcessor : BackgroundService
     private readonly AofOptions _options;
     private readonly RetryPolicy _retry;
     private readonly LeaseKeeper _leases;
+    private readonly ProcessingTelemetry.Destinations _destinations;
     private readonly Channel<Delivery> _buffer;
     private readonly SemaphoreSlim _bufferSlots;
     private readonly int _prefetch;
@@ -60,6 +61,7 @@ public sealed partial class QueueProcessor : BackgroundService
         _prefetch = Math.Max(1, _options.Worker.Prefetch);
         _concurrency = Math.Max(1, _options.Worker.Concurrency);
         _retry = new RetryPolicy(_options.Queue);
+        _destinations = new ProcessingTelemetry.Destinations(_options.Queue);
         _leases = new LeaseKeeper(queue, _options.Queue.VisibilityTimeout, logger);
         _buffer = Channel.CreateBounded<Delivery>(new BoundedChannelOptions(_prefetch) { SingleWriter = true });
         _bufferSlots = new SemaphoreSlim(_prefetch);
@@ -258,7 +260,7 @@ public sealed partial class QueueProcessor : BackgroundService
         }
 
         var targetKind = envelope.Target.KindWire;
-        using var activity = ProcessingTelemetry.StartProcess(envelope, delivery, _queue.Backend, _options.Queue);
+        using var activity = ProcessingTelemetry.StartProcess(envelope, delivery, _queue.Backend, _destinations);
         // The running record is sent now but awaited only before settling: the execution does not need it, and
         // the commands of one connection reach Redis in order, so it still lands before the final record.
         var running = RecordAsync(() => _store.RecordRunningAsync(delivery.MessageId, delivery.Attempt, WorkerName, DateTimeOffset.UtcNow, _abort.Token));
@@ -315,7 +317,7 @@ public sealed partial class QueueProcessor : BackgroundService
         }
         ProcessingTelemetry.Record(ProcessingTelemetry.Succeeded, envelope.Target.KindWire, Stopwatch.GetElapsedTime(started));
         ProcessingTelemetry.RecordEndToEnd(delivery, envelope.Target.KindWire);
-        LogSucceeded(delivery.MessageId, envelope.Target.ToString(), delivery.Attempt);
+        LogSucceeded(delivery.MessageId, envelope.Target, delivery.Attempt);
     }
 
     private async Task DeadLetterAsync(Delivery delivery, string reason, string error, string targetKind, long started)
@@ -414,8 +416,9 @@ public sealed partial class QueueProcessor : BackgroundService
     [LoggerMessage(LogLevel.Error, "Message {MessageId} is not a valid envelope, dead-lettered: {Error}")]
     private partial void LogUnparseable(string messageId, string error);
 
+    // The target is passed as is: it is formatted only when Debug is on, not once per message.
     [LoggerMessage(LogLevel.Debug, "Message {MessageId} for {Target} succeeded on attempt {Attempt}")]
-    private partial void LogSucceeded(string messageId, string target, int attempt);
+    private partial void LogSucceeded(string messageId, EventTarget target, int attempt);
 
     [LoggerMessage(LogLevel.Error, "Message {MessageId} for {Target} failed permanently ({Reason}), dead-lettered: {Error}")]
     private partial void LogPermanentFailure(string messageId, string target, string reason, string error);
