@@ -14,25 +14,35 @@ internal static class ProcessingTelemetry
 
     /// <summary>
     /// "process {target}", a Consumer span continuing the gateway's trace (the envelope's traceparent), tagged
-    /// with the OpenTelemetry messaging conventions.
+    /// with the OpenTelemetry messaging conventions. Tags are only set when a listener records them.
     /// </summary>
-    public static Activity? StartProcess(EventEnvelope envelope, Delivery delivery, string backend, QueueOptions queue)
+    public static Activity? StartProcess(EventEnvelope envelope, Delivery delivery, string backend, Destinations destinations)
     {
         ActivityContext.TryParse(envelope.Metadata.Traceparent, null, isRemote: true, out var parent);
         var activity = AofTelemetry.Source.StartActivity($"process {envelope.Target}", ActivityKind.Consumer, parent);
-        if (activity is null) return null;
+        if (activity is null || !activity.IsAllDataRequested) return activity;
 
         activity.SetTag("messaging.system", backend);
-        activity.SetTag("messaging.destination.name", $"{queue.Prefix}.{delivery.Priority.ToWire()}");
+        activity.SetTag("messaging.destination.name", destinations.Of(delivery.Priority));
         activity.SetTag("messaging.operation.type", "process");
         activity.SetTag("messaging.operation.name", "process");
-        activity.SetTag("messaging.consumer.group.name", queue.ConsumerGroup);
+        activity.SetTag("messaging.consumer.group.name", destinations.ConsumerGroup);
         activity.SetTag("messaging.message.id", delivery.MessageId);
         activity.SetTag("aof.attempt", delivery.Attempt);
         activity.SetTag("aof.trigger", envelope.TriggerName);
         activity.SetTag("aof.target.kind", envelope.Target.KindWire);
         activity.SetTag("aof.target.name", envelope.Target.Name);
         return activity;
+    }
+
+    /// <summary>The "{prefix}.{lane}" destination names, built once per processor rather than once per message.</summary>
+    public sealed class Destinations(QueueOptions queue)
+    {
+        private readonly string[] _names = PriorityNames.All.Select(p => $"{queue.Prefix}.{p.ToWire()}").ToArray();
+
+        public string ConsumerGroup { get; } = queue.ConsumerGroup;
+
+        public string Of(Priority lane) => _names[(int)lane];
     }
 
     public static void Record(string outcome, string targetKind, TimeSpan elapsed, string? deadLetterReason = null)

@@ -31,6 +31,7 @@ public sealed partial class QueueProcessor : BackgroundService
     private readonly AofOptions _options;
     private readonly RetryPolicy _retry;
     private readonly LeaseKeeper _leases;
+    private readonly ProcessingTelemetry.Destinations _destinations;
     private readonly Channel<Delivery> _buffer;
     private readonly SemaphoreSlim _bufferSlots;
     private readonly int _prefetch;
@@ -60,6 +61,7 @@ public sealed partial class QueueProcessor : BackgroundService
         _prefetch = Math.Max(1, _options.Worker.Prefetch);
         _concurrency = Math.Max(1, _options.Worker.Concurrency);
         _retry = new RetryPolicy(_options.Queue);
+        _destinations = new ProcessingTelemetry.Destinations(_options.Queue);
         _leases = new LeaseKeeper(queue, _options.Queue.VisibilityTimeout, logger);
         _buffer = Channel.CreateBounded<Delivery>(new BoundedChannelOptions(_prefetch) { SingleWriter = true });
         _bufferSlots = new SemaphoreSlim(_prefetch);
@@ -258,8 +260,10 @@ public sealed partial class QueueProcessor : BackgroundService
         }
 
         var targetKind = envelope.Target.KindWire;
-        using var activity = ProcessingTelemetry.StartProcess(envelope, delivery, _queue.Backend, _options.Queue);
-        await RecordAsync(() => _store.RecordRunningAsync(delivery.MessageId, delivery.Attempt, WorkerName, DateTimeOffset.UtcNow, _abort.Token));
+        using var activity = ProcessingTelemetry.StartProcess(envelope, delivery, _queue.Backend, _destinations);
+        // The running record is sent now but awaited only before settling: the execution does not need it, and
+        // the commands of one connection reach Redis in order, so it still lands before the final record.
+        var running = RecordAsync(() => _store.RecordRunningAsync(delivery.MessageId, delivery.Attempt, WorkerName, DateTimeOffset.UtcNow, _abort.Token));
 
         var taskTimeout = TimeSpan.FromSeconds(Math.Max(1, _options.Runtime.TaskTimeoutSecs));
         using var execution = CancellationTokenSource.CreateLinkedTokenSource(_executions.Token);
@@ -269,6 +273,7 @@ public sealed partial class QueueProcessor : BackgroundService
             // WaitAsync: an executor that ignores its token still cannot hold the delivery past the timeout.
             var result = await _executors.ExecuteAsync(new ExecutionRequest(envelope, delivery.Attempt, delivery.Body), execution.Token)
                 .WaitAsync(execution.Token);
+            await running;
             await SettleAsync(delivery, () => SucceedAsync(delivery, envelope, result, started));
             activity?.SetTag("aof.outcome", ProcessingTelemetry.Succeeded);
         }
@@ -276,12 +281,14 @@ public sealed partial class QueueProcessor : BackgroundService
         {
             LogPermanentFailure(delivery.MessageId, envelope.Target.ToString(), ex.Reason, ex.Message);
             ProcessingTelemetry.Fail(activity, ex, ProcessingTelemetry.DeadLettered);
+            await running;
             await SettleAsync(delivery, () => DeadLetterAsync(delivery, ex.Reason, ex.Message, targetKind, started));
         }
         catch (OperationCanceledException) when (_executions.IsCancellationRequested)
         {
             // Drain timeout: the execution was cut short by our own shutdown, not by the message. Give it back as it was.
             activity?.SetTag("aof.outcome", "released");
+            await running;
             await ReleaseAsync(delivery);
         }
         catch (Exception ex)
@@ -289,17 +296,28 @@ public sealed partial class QueueProcessor : BackgroundService
             var error = ex is OperationCanceledException && execution.IsCancellationRequested
                 ? $"timed out after {taskTimeout.TotalSeconds:0}s (runtime.task_timeout_secs)"
                 : ex.Message;
+            await running;
             await SettleAsync(delivery, () => RetryAsync(delivery, envelope, error, activity, ex, started));
         }
     }
 
     private async Task SucceedAsync(Delivery delivery, EventEnvelope envelope, ExecutionResult result, long started)
     {
-        await _queue.AckAsync(delivery, _abort.Token);
-        await RecordAsync(() => _store.RecordSucceededAsync(delivery.MessageId, result.Output, DateTimeOffset.UtcNow, _abort.Token));
+        // Ack and record are pipelined (sent together, one round trip). Should the ack fail, the message is redelivered
+        // after its lease and runs again, which rewrites the record as running and then succeeded: at-least-once holds.
+        var ack = _queue.AckAsync(delivery, _abort.Token);
+        var recorded = RecordAsync(() => _store.RecordSucceededAsync(delivery.MessageId, result.Output, DateTimeOffset.UtcNow, _abort.Token));
+        try
+        {
+            await ack;
+        }
+        finally
+        {
+            await recorded;
+        }
         ProcessingTelemetry.Record(ProcessingTelemetry.Succeeded, envelope.Target.KindWire, Stopwatch.GetElapsedTime(started));
         ProcessingTelemetry.RecordEndToEnd(delivery, envelope.Target.KindWire);
-        LogSucceeded(delivery.MessageId, envelope.Target.ToString(), delivery.Attempt);
+        LogSucceeded(delivery.MessageId, envelope.Target, delivery.Attempt);
     }
 
     private async Task DeadLetterAsync(Delivery delivery, string reason, string error, string targetKind, long started)
@@ -398,8 +416,9 @@ public sealed partial class QueueProcessor : BackgroundService
     [LoggerMessage(LogLevel.Error, "Message {MessageId} is not a valid envelope, dead-lettered: {Error}")]
     private partial void LogUnparseable(string messageId, string error);
 
+    // The target is passed as is: it is formatted only when Debug is on, not once per message.
     [LoggerMessage(LogLevel.Debug, "Message {MessageId} for {Target} succeeded on attempt {Attempt}")]
-    private partial void LogSucceeded(string messageId, string target, int attempt);
+    private partial void LogSucceeded(string messageId, EventTarget target, int attempt);
 
     [LoggerMessage(LogLevel.Error, "Message {MessageId} for {Target} failed permanently ({Reason}), dead-lettered: {Error}")]
     private partial void LogPermanentFailure(string messageId, string target, string reason, string error);

@@ -130,3 +130,29 @@ internal sealed class FlakyFetchQueue(IMessageQueue inner, int failures) : IMess
     public Task<bool> PingAsync(CancellationToken ct) => inner.PingAsync(ct);
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 }
+
+/// <summary>A queue whose first acks fail after the command was sent, as when the broker drops the connection then.</summary>
+internal sealed class FlakyAckQueue(IMessageQueue inner, int failures) : IMessageQueue
+{
+    private int _acks;
+
+    public int FailedAcks => Math.Min(failures, Volatile.Read(ref _acks));
+    public string Backend => inner.Backend;
+    public IDeadLetterQueue DeadLetters => inner.DeadLetters;
+    public Task InitializeAsync(CancellationToken ct) => inner.InitializeAsync(ct);
+    public Task<PublishResult> PublishAsync(IReadOnlyList<OutgoingMessage> messages, string? dedupKey, CancellationToken ct) => inner.PublishAsync(messages, dedupKey, ct);
+    public Task<IReadOnlyList<Delivery>> FetchAsync(int max, TimeSpan wait, CancellationToken ct) => inner.FetchAsync(max, wait, ct);
+
+    public Task AckAsync(Delivery delivery, CancellationToken ct) =>
+        Interlocked.Increment(ref _acks) <= failures
+            ? Task.FromException(new QueueUnavailableException("connection lost during ack (simulated)"))
+            : inner.AckAsync(delivery, ct);
+
+    public Task<NackOutcome> NackAsync(Delivery delivery, TimeSpan delay, string error, CancellationToken ct) => inner.NackAsync(delivery, delay, error, ct);
+    public Task DeadLetterAsync(Delivery delivery, string reason, string? lastError, CancellationToken ct) => inner.DeadLetterAsync(delivery, reason, lastError, ct);
+    public Task RenewLeaseAsync(Delivery delivery, CancellationToken ct) => inner.RenewLeaseAsync(delivery, ct);
+    public Task ReleaseAsync(Delivery delivery, CancellationToken ct) => inner.ReleaseAsync(delivery, ct);
+    public Task<QueueStats> GetStatsAsync(CancellationToken ct) => inner.GetStatsAsync(ct);
+    public Task<bool> PingAsync(CancellationToken ct) => inner.PingAsync(ct);
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+}

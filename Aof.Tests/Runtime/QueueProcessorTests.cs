@@ -240,6 +240,30 @@ public sealed class QueueProcessorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failed_ack_is_redelivered_after_its_lease_and_ends_succeeded()
+    {
+        // The succeeded record is written together with the ack; when the ack is lost the message is still
+        // redelivered (at-least-once), runs again and is recorded running and then succeeded for attempt 2.
+        var options = ProcessorHarness.DefaultOptions();
+        options.Queue.VisibilityTimeoutMs = 300;
+        FlakyAckQueue? flaky = null;
+        await using var h = new ProcessorHarness(options, Catalog(Hello), q => flaky = new FlakyAckQueue(q, 1));
+        var id = await h.PublishAsync(Envelope("hello"));
+        await h.StartAsync();
+
+        ExecutionRecord? record = null;
+        await ProcessorHarness.WaitUntilAsync(async () =>
+        {
+            record = await h.Store.GetAsync(id, CancellationToken.None);
+            var stats = await h.StatsAsync();
+            return record is { Status: ExecutionStatus.Succeeded, Attempts: 2 } && stats.Ready + stats.InFlight == 0;
+        }, () => $"record {id} to succeed on attempt 2 and the queue to empty; last seen {record?.Status} attempt {record?.Attempts}");
+        Assert.Equal(1, flaky!.FailedAcks);
+        Assert.Equal("hello alice (attempt 2)", record!.Output);
+        Assert.Equal(0, (await h.StatsAsync()).DeadLettered);
+    }
+
+    [Fact]
     public async Task Many_messages_are_all_processed_once()
     {
         var options = ProcessorHarness.DefaultOptions();
