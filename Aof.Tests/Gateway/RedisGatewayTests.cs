@@ -52,4 +52,37 @@ public class RedisGatewayTests(RedisServerFixture redis) : IClassFixture<RedisSe
         Assert.Equal("redis", stats.GetProperty("backend").GetString());
         Assert.Equal(1, stats.GetProperty("ready").GetInt64());
     }
+
+    [Fact]
+    public async Task Redis_going_down_gives_503_with_retry_after_enqueues_nothing_and_the_gateway_recovers()
+    {
+        // Its own server: this test stops it.
+        await using var own = await RedisServer.StartNewAsync(appendOnly: true);
+        using var app = new GatewayApp(settings: new()
+        {
+            ["Aof:Queue:Type"] = "redis",
+            ["ConnectionStrings:redis"] = own.ConnectionString,
+            ["Aof:Gateway:AckTimeoutMs"] = "1000",
+        });
+        var client = app.CreateClient();
+        using var cts = new CancellationTokenSource(Bound);
+        await PostAsync(client, Guid.NewGuid().ToString(), HttpStatusCode.Accepted, cts.Token);
+
+        await own.StopAsync(cts.Token);
+        var down = await client.SendAsync(GatewayApp.Delivery("pull_request", GatewayApp.PullRequestOpened, "while-down"), cts.Token);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(7), down.Headers.RetryAfter?.Delta);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health", cts.Token)).StatusCode);
+
+        await own.StartAsync(cts.Token);
+        HttpStatusCode status;
+        do
+        {
+            await Task.Delay(200, cts.Token);
+            // The same delivery id: the refused attempt must not have claimed it.
+            status = (await client.SendAsync(GatewayApp.Delivery("pull_request", GatewayApp.PullRequestOpened, "while-down"), cts.Token)).StatusCode;
+        } while (status == HttpStatusCode.ServiceUnavailable);
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.Equal(2, (await app.Queue.GetStatsAsync(cts.Token)).Ready);
+    }
 }
