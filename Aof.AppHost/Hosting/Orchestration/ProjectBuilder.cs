@@ -38,7 +38,7 @@ public static class ProjectBuilder
         var configuration = typeof(ProjectBuilder).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         console.Log($"building {project.Name} ({Path.GetFileName(project.ProjectPath)}, {configuration})");
         var spec = new ProcessSpec(dotnet,
-            ["build", project.ProjectPath, "-c", configuration, "--nologo", "-v", "q", "--disable-build-servers", "-getProperty:TargetPath"],
+            ["build", project.ProjectPath, "-c", configuration, "--nologo", "-v", "q", "--disable-build-servers", "-t:Build", "-getProperty:TargetPath"],
             new Dictionary<string, string>(), Path.GetDirectoryName(project.ProjectPath)!);
         using var build = await ChildProcess.StartAsync("build", spec, console: null);
         int exit;
@@ -52,7 +52,7 @@ public static class ProjectBuilder
             throw;
         }
         var lines = build.Tail; // the build's output is shown only when it fails
-        var dll = lines.LastOrDefault(l => l.EndsWith(".dll", StringComparison.Ordinal))?.Trim();
+        var dll = lines.Select(l => l.Trim()).LastOrDefault(l => l.EndsWith(".dll", StringComparison.Ordinal));
         if (exit != 0 || dll is null || !File.Exists(dll))
             throw new StartupFailedException(project.Name, $"dotnet build failed ({ChildProcess.DescribeExit(exit)})", lines);
         return dll;
