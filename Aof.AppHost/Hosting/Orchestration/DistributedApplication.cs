@@ -131,15 +131,8 @@ public sealed class DistributedApplication : IAsyncDisposable
         // Runs synchronously up to its first wait: resources come in model order, so what it waits for is in `healthy`.
         foreach (var dependency in resource.WaitsFor)
         {
-            if (!healthy.TryGetValue(dependency, out var ready)) continue;
-            try
-            {
-                await ready.WaitAsync(_stop.Token);
-            }
-            catch (StartupFailedException)
-            {
-                throw new StartupFailedException(resource.Name, $"not started: {dependency.Name} failed", []);
-            }
+            // A dependency that fails fails this one with the dependency's own error: that is the one to report.
+            if (healthy.TryGetValue(dependency, out var ready)) await ready.WaitAsync(_stop.Token);
         }
         _console.Log(resource.WaitsFor.Count == 0
             ? $"starting {resource.Name}"

@@ -3,7 +3,7 @@ namespace Aof.AppHost.Hosting.Processes;
 /// <summary>Finds an executable on PATH and in the sbin folders (Debian puts nats-server in /usr/sbin).</summary>
 public static class ExecutableLocator
 {
-    private static readonly string[] ExtraFolders = ["/usr/sbin", "/usr/local/sbin", "/usr/local/bin", "/usr/bin"];
+    private static readonly string[] ExtraFolders = ["/usr/sbin", "/usr/local/sbin"];
 
     public static string? Find(string name)
     {
