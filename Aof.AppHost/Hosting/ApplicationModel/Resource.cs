@@ -1,0 +1,76 @@
+namespace Aof.AppHost.Hosting.ApplicationModel;
+
+/// <summary>
+/// Something the AppHost runs: a broker process or one of our service projects. Holds what the model says
+/// (arguments, environment, what it waits for, its endpoint); the orchestrator turns it into processes.
+/// </summary>
+public abstract class Resource(string name)
+{
+    public string Name { get; } = name;
+
+    /// <summary>Resources that must be healthy before this one starts.</summary>
+    public List<Resource> WaitsFor { get; } = [];
+
+    /// <summary>Resources whose connection strings this one receives (<c>ConnectionStrings__name</c>).</summary>
+    public List<IResourceWithConnectionString> References { get; } = [];
+
+    public List<string> Args { get; } = [];
+
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
+    public int Replicas { get; set; } = 1;
+
+    /// <summary>Set by WithReplicas: replicas are named "worker-0", "worker-1" (even when there is one).</summary>
+    public bool IsReplicated { get; set; }
+
+    /// <summary>The one endpoint every resource has: the port it listens on.</summary>
+    public Endpoint Endpoint { get; } = new();
+
+    /// <summary>How long a fresh process may take to become healthy before the start counts as failed.</summary>
+    public abstract TimeSpan StartTimeout { get; }
+
+    /// <summary>How long a stop (SIGTERM) may take before the process is killed.</summary>
+    public abstract TimeSpan StopTimeout { get; }
+
+    /// <summary>The command line of one replica; ports are allocated by then.</summary>
+    public abstract ProcessSpec Describe(RunContext context, int replica);
+
+    /// <summary>One readiness probe of one replica: true when it can serve.</summary>
+    public abstract Task<bool> IsHealthyAsync(int replica, CancellationToken ct);
+
+    /// <summary>"worker-0" for replicated resources, else the resource name.</summary>
+    public string ReplicaName(int replica) => IsReplicated ? $"{Name}-{replica}" : Name;
+
+    public override string ToString() => Name;
+}
+
+/// <summary>A port: the one asked for (null: any free one) and, once the app runs, the one per replica.</summary>
+public sealed class Endpoint
+{
+    public int? Port { get; set; }
+
+    public int[] Allocated { get; internal set; } = [];
+
+    public bool IsFixed => Port is > 0;
+}
+
+/// <summary>What to launch: the executable, its arguments, its extra environment and where.</summary>
+public sealed record ProcessSpec(
+    string FileName,
+    IReadOnlyList<string> Args,
+    IReadOnlyDictionary<string, string> Environment,
+    string WorkingDirectory);
+
+/// <summary>Facts of this run that resources need to describe their processes.</summary>
+public sealed record RunContext(
+    string StateDirectory,
+    string DotnetPath,
+    IReadOnlyDictionary<ProjectResource, string> ProjectDlls);
+
+/// <summary>A resource others connect to; its connection string is injected as <c>ConnectionStrings__{Name}</c>.</summary>
+public interface IResourceWithConnectionString
+{
+    string Name { get; }
+
+    string ConnectionString { get; }
+}

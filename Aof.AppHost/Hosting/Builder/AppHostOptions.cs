@@ -1,0 +1,87 @@
+using System.Reflection;
+
+namespace Aof.AppHost.Hosting.Builder;
+
+/// <summary>
+/// The AppHost's command line. <c>--queue redis|nats</c>, <c>--workers N</c>, <c>--examples DIR</c> shape the model;
+/// <c>--port N</c> (0: any free port), <c>--state DIR</c> and <c>--services-dir DIR</c> (run prebuilt dlls from DIR
+/// instead of building) let tests and scripts run it side by side with others.
+/// </summary>
+public sealed class AppHostOptions
+{
+    public const string Usage = """
+        usage: dotnet run --project Aof.AppHost -- [options]
+          --queue redis|nats     the broker (default redis)
+          --workers N            worker replicas (default 2)
+          --examples DIR         resources and daemon.yaml to run (default examples/)
+          --port N               the gateway's port (default 8080; 0 picks a free one)
+          --state DIR            broker data (default Aof.AppHost/.state)
+          --services-dir DIR     run Aof.Gateway.dll / Aof.Worker.dll from DIR instead of building them
+        """;
+
+    public string Queue { get; private set; } = "redis";
+
+    public int Workers { get; private set; } = 2;
+
+    public string ExamplesDirectory { get; private set; } = Path.GetFullPath(Path.Combine(ProjectDirectory, "..", "examples"));
+
+    /// <summary>The DaemonConfig the services get as <c>--config</c>.</summary>
+    public string DaemonConfig => Path.Combine(ExamplesDirectory, "daemon.yaml");
+
+    public int GatewayPort { get; private set; } = 8080;
+
+    public string StateDirectory { get; private set; } = Path.Combine(ProjectDirectory, ".state");
+
+    public string? ServicesDirectory { get; private set; }
+
+    public bool ShowHelp { get; private set; }
+
+    /// <summary>The AppHost's project folder: Program.cs names service projects relative to it.</summary>
+    public static string ProjectDirectory { get; } =
+        typeof(AppHostOptions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "AppHostProjectDirectory")?.Value ?? AppContext.BaseDirectory;
+
+    /// <exception cref="ArgumentException">An unknown option or a bad value.</exception>
+    public static AppHostOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new AppHostOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value");
+            switch (arg)
+            {
+                case "--queue":
+                    options.Queue = Value().ToLowerInvariant();
+                    if (options.Queue is not ("redis" or "nats"))
+                        throw new ArgumentException($"--queue must be redis or nats, not '{options.Queue}'");
+                    break;
+                case "--workers":
+                    options.Workers = int.TryParse(Value(), out var n) && n is >= 0 and <= 64
+                        ? n : throw new ArgumentException("--workers must be a number from 0 to 64");
+                    break;
+                case "--examples":
+                    options.ExamplesDirectory = Path.GetFullPath(Value());
+                    break;
+                case "--port":
+                    options.GatewayPort = int.TryParse(Value(), out var port) && port is >= 0 and <= 65535
+                        ? port : throw new ArgumentException("--port must be a port number (0: any free port)");
+                    break;
+                case "--state":
+                    options.StateDirectory = Path.GetFullPath(Value());
+                    break;
+                case "--services-dir":
+                    options.ServicesDirectory = Path.GetFullPath(Value());
+                    break;
+                case "-h" or "--help":
+                    options.ShowHelp = true;
+                    break;
+                default:
+                    throw new ArgumentException($"unknown option '{arg}'");
+            }
+        }
+        if (!options.ShowHelp && !File.Exists(options.DaemonConfig))
+            throw new ArgumentException($"no daemon.yaml in {options.ExamplesDirectory} (--examples names the folder that holds it)");
+        return options;
+    }
+}
