@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Aof.Tests.Infrastructure;
 
 namespace Aof.Tests.Gateway;
 
@@ -56,13 +57,6 @@ public sealed class GatewayProcessTests : IDisposable
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     [Fact]
     public async Task Resource_errors_are_printed_to_stderr_and_exit_code_is_2()
     {
@@ -102,7 +96,7 @@ public sealed class GatewayProcessTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_dir, "agents"));
         File.WriteAllText(Path.Combine(_dir, "agents", "reviewer.yaml"),
             "apiVersion: aof.dev/v1\nkind: Agent\nmetadata:\n  name: reviewer\nspec:\n  model: google:gemini-2.5-flash\n  instructions: Review.\n");
-        var port = FreePort();
+        var port = LocalProcesses.FreePort();
         using var process = Start(new Dictionary<string, string>
         {
             ["Aof__Mode"] = "gateway",

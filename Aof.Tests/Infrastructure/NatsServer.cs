@@ -86,7 +86,7 @@ public sealed class NatsServer : IAsyncDisposable, IDisposable
         options ??= new NatsServerOptions();
         var dir = Path.Combine(Path.GetTempPath(), "aof-nats-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dir);
-        return new NatsServer(options.Port ?? FreePort(), options.Monitor ? FreePort() : null, dir, options);
+        return new NatsServer(options.Port ?? LocalProcesses.FreePort(), options.Monitor ? LocalProcesses.FreePort() : null, dir, options);
     }
 
     /// <summary>(Re)starts the process on the same port and store and waits until it sends its INFO line.</summary>
@@ -144,7 +144,7 @@ public sealed class NatsServer : IAsyncDisposable, IDisposable
     public async Task StopAsync(CancellationToken ct = default)
     {
         if (_process is not { } process || process.HasExited) return;
-        _ = SendSignal(process.Id, SigTerm);
+        LocalProcesses.Signal(process.Id, LocalProcesses.SigTerm);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(StopTimeout);
         try
@@ -227,41 +227,12 @@ public sealed class NatsServer : IAsyncDisposable, IDisposable
         }
     }
 
-    private const int SigTerm = 15;
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SendSignal(int pid, int signal);
-
-    internal static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
-
     public void Dispose()
     {
         Kill();
         _process?.Dispose();
         _process = null;
-        try
-        {
-            Directory.Delete(StoreDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temp directory left behind is harmless.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        LocalProcesses.DeleteDirectory(StoreDirectory);
     }
 
     public ValueTask DisposeAsync()

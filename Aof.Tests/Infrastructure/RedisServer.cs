@@ -43,7 +43,7 @@ public sealed class RedisServer : IAsyncDisposable, IDisposable
     {
         var dir = Path.Combine(Path.GetTempPath(), "aof-redis-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dir);
-        var server = new RedisServer(FreePort(), dir, appendOnly);
+        var server = new RedisServer(LocalProcesses.FreePort(), dir, appendOnly);
         try
         {
             await server.StartAsync(ct);
@@ -192,36 +192,12 @@ public sealed class RedisServer : IAsyncDisposable, IDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
-
     public void Dispose()
     {
         Kill();
         _process?.Dispose();
         _process = null;
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temp directory left behind is harmless.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        LocalProcesses.DeleteDirectory(DataDirectory);
     }
 
     public ValueTask DisposeAsync()

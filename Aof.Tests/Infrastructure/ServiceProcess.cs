@@ -49,7 +49,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public static ServiceProcess Start(string dll, IDictionary<string, string> env, params string[] args)
     {
-        var port = FreePort();
+        var port = LocalProcesses.FreePort();
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -84,14 +84,9 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int sig);
-
-    /// <summary>What Kubernetes sends before it kills a pod: SIGTERM.</summary>
     public void Terminate()
     {
-        const int SigTerm = 15;
-        if (kill(_process.Id, SigTerm) != 0) throw new InvalidOperationException($"kill failed: errno {Marshal.GetLastPInvokeError()}");
+        LocalProcesses.Signal(_process.Id, LocalProcesses.SigTerm);
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan bound)
@@ -106,13 +101,6 @@ public sealed class ServiceProcess : IAsyncDisposable
             throw new TimeoutException($"process did not exit within {bound}:\n{Output}");
         }
         return _process.ExitCode;
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
