@@ -41,19 +41,23 @@ internal sealed class RedisBenchBroker(IConnectionMultiplexer redis, string pref
             yield return key.ToString()[head.Length..];
     }
 
-    // FLUSHALL is an admin command the multiplexer refuses without allowAdmin; the bench deletes its own keys.
+    // FLUSHALL is an admin command the multiplexer refuses without allowAdmin, so the bench deletes the keys itself:
+    // the queue's keys share the hash tag {prefix} (see RedisKeys), the records are {prefix}:exec:*.
     public async Task ResetAsync(CancellationToken ct)
     {
         var db = redis.GetDatabase();
-        var batch = new List<RedisKey>();
-        await foreach (var key in redis.GetServers()[0].KeysAsync(pattern: $"{prefix}:*", pageSize: 1000).WithCancellation(ct))
+        foreach (var pattern in new[] { $"{{{prefix}}}:*", $"{prefix}:*" })
         {
-            batch.Add(key);
-            if (batch.Count < 1000) continue;
-            await db.KeyDeleteAsync([.. batch]);
-            batch.Clear();
+            var batch = new List<RedisKey>();
+            await foreach (var key in redis.GetServers()[0].KeysAsync(pattern: pattern, pageSize: 1000).WithCancellation(ct))
+            {
+                batch.Add(key);
+                if (batch.Count < 1000) continue;
+                await db.KeyDeleteAsync([.. batch]);
+                batch.Clear();
+            }
+            if (batch.Count > 0) await db.KeyDeleteAsync([.. batch]);
         }
-        if (batch.Count > 0) await db.KeyDeleteAsync([.. batch]);
     }
 }
 
