@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The pipeline benchmark of issue 2, in one run on this machine (loopback only, bounded in time):
-#   1. ceiling: a bare Kestrel endpoint that reads the body and answers 202
-#   2. gateway: Aof.Gateway in `gateway` mode on Redis, signed pull_request.opened (~2 KB), unique delivery ids
+# The pipeline benchmark of issues 2 and 3, in one run on this machine (loopback only, bounded in time):
+#   1. ceiling: a bare Kestrel endpoint that reads the body and answers 202 (measured once, shared by both brokers)
+#   then for each broker, Redis (append-only file, fsync every second) and NATS JetStream (file storage):
+#   2. gateway: Aof.Gateway in `gateway` mode, signed pull_request.opened (~2 KB), unique delivery ids
 #   3. the accepted webhooks are drained by one worker and every record must reach `succeeded`
 #   4. drain: one Aof.Worker process drains N pre-published messages bound to a one-node Transform flow
 # Usage: bench/run.sh [seconds per load phase=15] [drain messages=100000] [connections=64]
-# Prints the figures and writes them to bench/results/<date>-pipeline.md.
+# Prints both brokers side by side and writes the table to bench/results/<date>-pipeline.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -13,11 +14,12 @@ DURATION=${1:-15}
 DRAIN_COUNT=${2:-100000}
 CONNECTIONS=${3:-64}
 THREADS=2
+DRAIN_TIMEOUT=300   # seconds a drain may take before it counts as failed
 out="$root/bench/out"
 mkdir -p "$out" bench/results
 export PATH="$PATH:/usr/sbin"
-for tool in redis-server redis-cli wrk openssl python3; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is required (apt-get install -y redis-server wrk openssl)"; exit 2; }
+for tool in redis-server redis-cli nats-server wrk openssl python3 curl timeout; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is required (apt-get install -y redis-server nats-server wrk openssl curl)"; exit 2; }
 done
 
 echo "bench: building (Release)"
@@ -31,22 +33,21 @@ BENCH_DLL=bench/Aof.Bench/bin/Release/net10.0/Aof.Bench.dll
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 pids=()
-cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "${REDIS_DIR:-}"; }
+tmpdirs=()
+cleanup() {
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  for d in "${tmpdirs[@]:-}"; do [ -n "$d" ] && rm -rf "$d"; done
+}
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 wait_http() { for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "bench: $1 did not come up"; exit 1; }
-
-REDIS_PORT=$(free_port); REDIS_DIR=$(mktemp -d)
-# Durable like production: append-only file, fsync every second.
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync everysec \
-  --dir "$REDIS_DIR" --loglevel warning --daemonize no >"$out/redis.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-REDIS="127.0.0.1:$REDIS_PORT"
+wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "bench: port $1 did not open"; exit 1; }
+stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 export BENCH_WEBHOOK_SECRET="bench-secret-$(date +%s)"
 export BENCH_BODY_FILE="$root/bench/payloads/pull_request.opened.json"
 export BENCH_SIGNATURE="sha256=$(openssl dgst -sha256 -hmac "$BENCH_WEBHOOK_SECRET" -hex <"$BENCH_BODY_FILE" | awk '{print $NF}')"
-export ConnectionStrings__redis="$REDIS"
 export Logging__LogLevel__Default=Warning
 export DOTNET_gcServer=1
 
@@ -54,67 +55,119 @@ load() { # url seconds -> RESULT line
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2s" --latency -s bench/webhook.lua "$1" | grep '^RESULT'
 }
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+bench() { timeout 600 dotnet "$BENCH_DLL" "$1" "$BROKER" "$CONN" "${@:2}"; }   # verb args... on the current broker
+
+# ---- brokers: each start sets BROKER, CONN, broker_pid and the services' environment ----
+start_redis() {
+  local port dir
+  port=$(free_port); dir=$(mktemp -d); tmpdirs+=("$dir")
+  # Durable like production: append-only file, fsync every second.
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync everysec \
+    --dir "$dir" --loglevel warning --daemonize no >"$out/redis.log" 2>&1 &
+  broker_pid=$!; pids+=($broker_pid)
+  for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  BROKER=redis; CONN="127.0.0.1:$port"
+  BROKER_VERSION="Redis $(redis-server --version | awk '{print $3}' | sed 's/^v=//') with appendonly yes / appendfsync everysec"
+  export Aof__Queue__Type=redis ConnectionStrings__redis="$CONN"
+}
+start_nats() {
+  local port mon dir
+  port=$(free_port); mon=$(free_port); dir=$(mktemp -d); tmpdirs+=("$dir")
+  # JetStream with its own store dir; the streams use file storage (server default sync, see docs/operations.md).
+  nats-server -js -a 127.0.0.1 -p "$port" -m "$mon" -sd "$dir" >"$out/nats.log" 2>&1 &
+  broker_pid=$!; pids+=($broker_pid)
+  wait_http "http://127.0.0.1:$mon/healthz"
+  BROKER=nats; CONN="nats://127.0.0.1:$port"
+  BROKER_VERSION="nats-server $(nats-server --version | awk '{print $2}') -js, file storage"
+  export Aof__Queue__Type=nats ConnectionStrings__nats="$CONN"
+}
+
+start_worker() {
+  dotnet "$WORKER_DLL" --config bench/config/daemon.yaml --mode worker --urls "http://127.0.0.1:$(free_port)" >>"$out/worker-$BROKER.log" 2>&1 &
+  worker_pid=$!; pids+=($worker_pid)
+}
 
 echo "bench: ceiling (bare Kestrel)"
 CEIL_PORT=$(free_port)
 ASPNETCORE_URLS="http://127.0.0.1:$CEIL_PORT" dotnet "$CEILING_DLL" >"$out/ceiling.log" 2>&1 &
 ceiling_pid=$!; pids+=($ceiling_pid)
-sleep 1; load "http://127.0.0.1:$CEIL_PORT" 3 >/dev/null
+wait_port "$CEIL_PORT"
+load "http://127.0.0.1:$CEIL_PORT" 3 >/dev/null
 ceiling=$(load "http://127.0.0.1:$CEIL_PORT" "$DURATION"); echo "  $ceiling"
-kill "$ceiling_pid"; wait "$ceiling_pid" 2>/dev/null || true
+stop "$ceiling_pid"
 
-echo "bench: gateway (mode gateway, Redis)"
-GW_PORT=$(free_port)
-ASPNETCORE_URLS="http://127.0.0.1:$GW_PORT" dotnet "$GATEWAY_DLL" --config bench/config/daemon.yaml --mode gateway >"$out/gateway.log" 2>&1 &
-gateway_pid=$!; pids+=($gateway_pid)
-wait_http "http://127.0.0.1:$GW_PORT/alive"
-load "http://127.0.0.1:$GW_PORT" 3 >/dev/null
-redis-cli -p "$REDIS_PORT" flushall >/dev/null   # the measured run starts from an empty queue
-gateway=$(load "http://127.0.0.1:$GW_PORT" "$DURATION"); echo "  $gateway"
-kill "$gateway_pid"; wait "$gateway_pid" 2>/dev/null || true
-accepted=$(field "$gateway" accepted)
+# Results per broker, keyed by broker name.
+declare -A GATEWAY GW_VERIFY GW_OK DRAIN DRAIN_VERIFY DRAIN_OK VERSION
 
-start_worker() {
-  dotnet "$WORKER_DLL" --config bench/config/daemon.yaml --mode worker --urls "http://127.0.0.1:$(free_port)" >>"$out/worker.log" 2>&1 &
-  worker_pid=$!; pids+=($worker_pid)
+run_broker() { # redis|nats: gateway, accepted -> succeeded, drain; leaves the broker stopped
+  "start_$1"
+  VERSION[$BROKER]=$BROKER_VERSION
+
+  echo "bench: gateway (mode gateway, $BROKER)"
+  local gw_port gateway_pid accepted
+  gw_port=$(free_port)
+  ASPNETCORE_URLS="http://127.0.0.1:$gw_port" dotnet "$GATEWAY_DLL" --config bench/config/daemon.yaml --mode gateway >"$out/gateway-$BROKER.log" 2>&1 &
+  gateway_pid=$!; pids+=($gateway_pid)
+  wait_http "http://127.0.0.1:$gw_port/alive"
+  load "http://127.0.0.1:$gw_port" 3 >/dev/null
+  bench reset >/dev/null   # the measured run starts from an empty broker
+  GATEWAY[$BROKER]=$(load "http://127.0.0.1:$gw_port" "$DURATION"); echo "  ${GATEWAY[$BROKER]}"
+  stop "$gateway_pid"
+  accepted=$(field "${GATEWAY[$BROKER]}" accepted)
+
+  echo "bench: draining the $accepted accepted webhooks and checking every record ($BROKER)"
+  start_worker
+  bench drain "$accepted" "$DRAIN_TIMEOUT" | sed 's/^/  /' || true
+  # wrk stops with up to one request per connection in flight: the gateway may have accepted those without
+  # wrk counting them, so up to $CONNECTIONS more records than counted 202s is expected; all must succeed.
+  GW_VERIFY[$BROKER]=$(bench verify "$accepted" "$CONNECTIONS") && GW_OK[$BROKER]=yes || GW_OK[$BROKER]=no
+  echo "  ${GW_VERIFY[$BROKER]}"
+  stop "$worker_pid"
+
+  echo "bench: worker drain of $DRAIN_COUNT pre-published messages ($BROKER)"
+  bench reset >/dev/null
+  bench publish "$DRAIN_COUNT" "$BENCH_BODY_FILE" | sed 's/^/  /'
+  start_worker
+  DRAIN[$BROKER]=$(bench drain "$DRAIN_COUNT" "$DRAIN_TIMEOUT") || true; echo "  ${DRAIN[$BROKER]}"
+  DRAIN_VERIFY[$BROKER]=$(bench verify "$DRAIN_COUNT") && DRAIN_OK[$BROKER]=yes || DRAIN_OK[$BROKER]=no
+  echo "  ${DRAIN_VERIFY[$BROKER]}"
+  stop "$worker_pid"
+  stop "$broker_pid"
 }
-stop_worker() { kill -TERM "$worker_pid"; wait "$worker_pid" 2>/dev/null || true; }
 
-echo "bench: draining the $accepted accepted webhooks and checking every record"
-start_worker
-gw_drain=$(dotnet "$BENCH_DLL" drain "$REDIS" "$accepted" 300); echo "  $gw_drain"
-# wrk stops with up to one request per connection in flight: the gateway may have accepted those without
-# wrk counting them, so up to $CONNECTIONS more records than counted 202s is expected; all must succeed.
-gw_verify=$(dotnet "$BENCH_DLL" verify "$REDIS" "$accepted" "$CONNECTIONS") && gw_ok=yes || gw_ok=no; echo "  $gw_verify"
-stop_worker
+run_broker redis
+run_broker nats
 
-echo "bench: worker drain of $DRAIN_COUNT pre-published messages"
-redis-cli -p "$REDIS_PORT" flushall >/dev/null
-dotnet "$BENCH_DLL" publish "$REDIS" "$DRAIN_COUNT" "$BENCH_BODY_FILE" | sed 's/^/  /'
-start_worker
-drain=$(dotnet "$BENCH_DLL" drain "$REDIS" "$DRAIN_COUNT" 300); echo "  $drain"
-drain_verify=$(dotnet "$BENCH_DLL" verify "$REDIS" "$DRAIN_COUNT") && drain_ok=yes || drain_ok=no; echo "  $drain_verify"
-stop_worker
-
-rate() { python3 -c "import sys; a,r,d=map(float,sys.argv[1:]); print(f'{a/(d/1e6):.0f}')" "$(field "$1" accepted)" "$(field "$1" requests)" "$(field "$1" duration_us)"; }
-ceil_rps=$(rate "$ceiling"); gw_rps=$(rate "$gateway")
-ratio=$(python3 -c "print(f'{$gw_rps/$ceil_rps:.2f}')")
-ms() { python3 -c "print(f'{$1/1000:.2f}')"; }
-gw_p99_ms=$(ms "$(field "$gateway" p99_us)")
-drain_rate=$(field "$drain" rate)
-verdict() { python3 -c "print('PASS' if $1 else 'FAIL')"; }
-
+# ---- the table: one row per broker, figures against the one ceiling of this run ----
+py() { python3 -c "$1"; }
+rate() { py "print(f'{$(field "$1" accepted)/($(field "$1" duration_us)/1e6):.0f}')"; }
+ms() { py "print(f'{$1/1000:.2f}')"; }
+ceil_rps=$(rate "$ceiling")
+row() { # broker -> one table row with a verdict per target and for the row
+  local b=$1 g=${GATEWAY[$1]} rps ratio p99 other errors drain_rate
+  rps=$(rate "$g"); ratio=$(py "print(f'{$rps/$ceil_rps:.2f}')"); p99=$(ms "$(field "$g" p99_us)")
+  other=$(field "$g" other); errors=$(field "$g" errors)
+  drain_rate=$(field "${DRAIN[$b]}" rate); drain_rate=${drain_rate:-0}
+  v() { py "print('PASS' if $1 else 'FAIL')"; }
+  local c_ratio c_p99 c_other c_gw c_drain c_dv
+  c_ratio="$ratio $(v "$ratio >= 0.35")"; c_p99="$p99 $(v "$p99 < 20")"; c_other="$other / $errors $(v "$other == 0")"
+  c_gw="${GW_OK[$b]} $(v "'${GW_OK[$b]}' == 'yes'")"; c_drain="$drain_rate $(v "$drain_rate >= 10000")"
+  c_dv="${DRAIN_OK[$b]} $(v "'${DRAIN_OK[$b]}' == 'yes'")"
+  local ok=PASS; case "$c_ratio$c_p99$c_other$c_gw$c_drain$c_dv" in *FAIL*) ok=FAIL ;; esac
+  echo "| $b | $rps | $(ms "$(field "$g" p50_us)") | $c_p99 | $c_ratio | $c_other | $c_gw | $c_drain | $c_dv | **$ok** |"
+}
+rows=$(row redis; row nats)
 report=$(cat <<REPORT
-| measure | figure | target | verdict |
-|---|---|---|---|
-| ceiling (bare Kestrel) accepted/s | $ceil_rps (p50 $(ms "$(field "$ceiling" p50_us)") ms, p99 $(ms "$(field "$ceiling" p99_us)") ms) | | |
-| gateway accepted/s | $gw_rps (p50 $(ms "$(field "$gateway" p50_us)") ms, p99 $gw_p99_ms ms) | | |
-| gateway / ceiling | $ratio | >= 0.35 | $(verdict "$ratio >= 0.35") |
-| gateway p99 | $gw_p99_ms ms | < 20 ms | $(verdict "$gw_p99_ms < 20") |
-| gateway non-202 answers / socket errors | $(field "$gateway" other) / $(field "$gateway" errors) | 0 | $(verdict "$(field "$gateway" other) == 0") |
-| accepted webhooks that reached succeeded | $gw_ok ($gw_verify) | all | $( [ $gw_ok = yes ] && echo PASS || echo FAIL) |
-| worker drain/s ($DRAIN_COUNT messages, one process) | $drain_rate | >= 10000 | $(verdict "$drain_rate >= 10000") |
-| drained messages that reached succeeded | $drain_ok ($drain_verify) | all | $( [ $drain_ok = yes ] && echo PASS || echo FAIL) |
+| broker | gateway accepted/s | p50 ms | p99 ms (< 20) | gateway / ceiling (>= 0.35) | non-202 / socket errors (0) | accepted -> succeeded (all) | worker drain/s (>= 10000) | drained -> succeeded (all) | row |
+|---|---|---|---|---|---|---|---|---|---|
+| ceiling (bare Kestrel) | $ceil_rps | $(ms "$(field "$ceiling" p50_us)") | $(ms "$(field "$ceiling" p99_us)") | 1.00 | $(field "$ceiling" other) / $(field "$ceiling" errors) | | | | |
+$rows
+
+Record checks (every execution record listed on the broker and its status counted):
+- redis, gateway phase: ${GW_VERIFY[redis]}
+- redis, drain phase: ${DRAIN_VERIFY[redis]}
+- nats, gateway phase: ${GW_VERIFY[nats]}
+- nats, drain phase: ${DRAIN_VERIFY[nats]}
 REPORT
 )
 echo
@@ -124,7 +177,7 @@ result="bench/results/$(date -u +%Y-%m-%d)-pipeline.md"
   echo "# Pipeline benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
   echo "Command: \`bench/run.sh $DURATION $DRAIN_COUNT $CONNECTIONS\` on $(nproc) cores; wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per load phase after a 3 s warm-up;"
-  echo "Redis $(redis-server --version | awk '{print $3}') with appendonly yes / appendfsync everysec; payload $(wc -c <"$BENCH_BODY_FILE") bytes."
+  echo "${VERSION[redis]}; ${VERSION[nats]}; payload $(wc -c <"$BENCH_BODY_FILE") bytes; worker drain of $DRAIN_COUNT messages by one process."
   echo
   echo "$report"
 } >"$result"

@@ -1,35 +1,61 @@
-// Benchmark helper driven by bench/run.sh. Talks to the same Redis the gateway and worker use.
-//   publish <redis> <count> <payload.json>   pre-publish <count> envelopes bound to the bench flow, with queued records
-//   drain   <redis> <expected> <timeout s>   wait until the queue is empty; print drained/s from the first drop
-//   verify  <redis> <expected> [slack]       every execution record must be 'succeeded'; there must be <expected> of them,
-//                                            or up to [slack] more (requests in flight when the load generator stopped)
+// Benchmark helper driven by bench/run.sh. Talks to the same broker the gateway and worker use, through the same
+// AddAofBackends wiring (Aof:Queue:Type, ConnectionStrings:<backend>, prefix "aof"). <backend> is redis or nats;
+// <connection> is what the services get as ConnectionStrings__<backend> (127.0.0.1:6379, nats://127.0.0.1:4222).
+//   publish <backend> <connection> <count> <payload.json>  pre-publish <count> envelopes bound to the bench flow, with queued records
+//   drain   <backend> <connection> <expected> <timeout s>  wait until the queue is empty; print drained/s from the first drop
+//   verify  <backend> <connection> <expected> [slack]      every execution record must be 'succeeded'; there must be <expected>
+//                                                          of them, or up to [slack] more (requests in flight when the load
+//                                                          generator stopped)
+//   reset   <backend> <connection>                         delete every message, dead letter, dedup claim and record (streams,
+//                                                          groups and consumers stay, so running services are unaffected)
 using System.Diagnostics;
+using Aof.Bench;
 using Aof.Core.Events;
 using Aof.Core.Executions;
-using Aof.Core.Executions.Redis;
+using Aof.Core.Hosting;
 using Aof.Core.Queue;
-using Aof.Core.Queue.Redis;
-using StackExchange.Redis;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
-if (args.Length < 3)
+const string Prefix = "aof";
+// Arguments each verb needs at least, counting the verb.
+var arity = new Dictionary<string, int> { ["publish"] = 5, ["drain"] = 5, ["verify"] = 4, ["reset"] = 3 };
+if (args.Length < 3 || !arity.TryGetValue(args[0], out var needed) || args.Length < needed || args[1] is not ("redis" or "nats"))
 {
-    Console.Error.WriteLine("usage: publish <redis> <count> <payload> | drain <redis> <expected> <timeout-secs> | verify <redis> <expected>");
+    Console.Error.WriteLine("usage: publish <redis|nats> <connection> <count> <payload> | drain <redis|nats> <connection> <expected> <timeout-secs>");
+    Console.Error.WriteLine("     | verify <redis|nats> <connection> <expected> [slack] | reset <redis|nats> <connection>");
     return 2;
 }
 
-await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionSettings.Parse(args[1]));
-var options = new QueueOptions { Prefix = "aof" };
-var queue = new RedisMessageQueue(redis, options, "bench-driver");
-var store = new RedisExecutionStore(redis, new ExecutionOptions(), options.Prefix);
+var backend = args[1];
+var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+{
+    ["Aof:Queue:Type"] = backend,
+    [$"ConnectionStrings:{backend}"] = args[2],
+    ["Aof:Queue:Prefix"] = Prefix,
+    ["Aof:Worker:Name"] = "bench-driver",
+}).Build();
+await using var services = new ServiceCollection().AddAofBackends(configuration).BuildServiceProvider();
+var queue = services.GetRequiredService<IMessageQueue>();
+var store = services.GetRequiredService<IExecutionStore>();
+var broker = IBenchBroker.For(backend, services, Prefix);
+await queue.InitializeAsync(CancellationToken.None);
 
 return args[0] switch
 {
-    "publish" => await Publish(int.Parse(args[2]), await File.ReadAllBytesAsync(args[3])),
-    "drain" => await Drain(long.Parse(args[2]), TimeSpan.FromSeconds(double.Parse(args[3]))),
-    "verify" => await Verify(long.Parse(args[2]), args.Length > 3 ? long.Parse(args[3]) : 0),
+    "publish" => await Publish(int.Parse(args[3]), await File.ReadAllBytesAsync(args[4])),
+    "drain" => await Drain(long.Parse(args[3]), TimeSpan.FromSeconds(double.Parse(args[4]))),
+    "verify" => await Verify(long.Parse(args[3]), args.Length > 4 ? long.Parse(args[4]) : 0),
+    "reset" => await Reset(),
     _ => 2,
 };
 
+async Task<int> Reset()
+{
+    await broker.ResetAsync(CancellationToken.None);
+    Console.WriteLine($"RESET backend={backend}");
+    return 0;
+}
 async Task<int> Publish(int count, byte[] payload)
 {
     var clock = Stopwatch.StartNew();
@@ -103,14 +129,12 @@ async Task<int> Drain(long expected, TimeSpan timeout)
 
 async Task<int> Verify(long expected, long slack)
 {
-    var server = redis.GetServers()[0];
-    var db = redis.GetDatabase();
     var byStatus = new Dictionary<string, long>();
-    var batch = new List<Task<RedisValue>>();
+    var batch = new List<Task<ExecutionRecord?>>();
     long total = 0;
-    await foreach (var key in server.KeysAsync(pattern: $"{options.Prefix}:exec:*", pageSize: 1000))
+    await foreach (var id in broker.ExecutionIdsAsync(CancellationToken.None))
     {
-        batch.Add(db.HashGetAsync(key, "status"));
+        batch.Add(store.GetAsync(id, CancellationToken.None));
         if (batch.Count >= 1000) await Flush();
     }
     await Flush();
@@ -120,9 +144,9 @@ async Task<int> Verify(long expected, long slack)
 
     async Task Flush()
     {
-        foreach (var status in await Task.WhenAll(batch))
+        foreach (var record in await Task.WhenAll(batch))
         {
-            var s = status.IsNull ? "missing" : status.ToString();
+            var s = record?.Status ?? "missing";
             byStatus[s] = byStatus.GetValueOrDefault(s) + 1;
             total++;
         }
