@@ -213,9 +213,10 @@ public sealed class QueueProcessorTests : IDisposable
     public async Task Long_executions_keep_their_lease()
     {
         // The execution takes several visibility timeouts; without renewal it would be redelivered (attempt 2).
+        // 1 s leases renewed every third of that leave room for a busy machine; 300 ms did not.
         var options = ProcessorHarness.DefaultOptions();
-        options.Queue.VisibilityTimeoutMs = 300;
-        var slow = Chain("slow", Script("nap", $"echo \"$AOF_ATTEMPT\" >> {_dir}/slow.attempts; sleep 1.5; echo done"));
+        options.Queue.VisibilityTimeoutMs = 1000;
+        var slow = Chain("slow", Script("nap", $"echo \"$AOF_ATTEMPT\" >> {_dir}/slow.attempts; sleep 3.5; echo done"));
         await using var h = new ProcessorHarness(options, Catalog(slow));
         var id = await h.PublishAsync(Envelope("slow"));
         await h.StartAsync();
