@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
-using System.Text;
 using Aof.Core.Queue.Nats;
 using NATS.Client.Core;
 
@@ -33,34 +29,24 @@ public sealed record NatsServerOptions
 /// back on the same port and store (restart tests); <see cref="Kill"/> is a crash (SIGKILL). File storage
 /// keeps every stored message across both. Dispose kills the process and deletes the directory.
 /// </summary>
-public sealed class NatsServer : IAsyncDisposable, IDisposable
+public sealed class NatsServer : LocalServer
 {
     public const string ServerPath = "/usr/sbin/nats-server";
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
     private readonly NatsServerOptions _options;
-    private readonly Queue<string> _log = new();
-    private Process? _process;
 
-    private NatsServer(int port, int? monitorPort, string directory, NatsServerOptions options)
+    private NatsServer(int port, int? monitorPort, string directory, NatsServerOptions options) : base(ServerPath, port, directory)
     {
-        Port = port;
         MonitorPort = monitorPort;
-        StoreDirectory = directory;
         _options = options;
     }
 
-    public int Port { get; }
-
     public int? MonitorPort { get; }
 
-    public string StoreDirectory { get; }
+    public string StoreDirectory => Directory;
 
     /// <summary>"nats://127.0.0.1:port": the form <c>ConnectionStrings:nats</c> takes.</summary>
     public string Url => $"nats://127.0.0.1:{Port}";
-
-    public bool IsRunning => _process is { HasExited: false };
 
     public static Task<NatsServer> StartNewAsync(CancellationToken ct = default) => StartNewAsync(new NatsServerOptions(), ct);
 
@@ -84,95 +70,34 @@ public sealed class NatsServer : IAsyncDisposable, IDisposable
     public static NatsServer Create(NatsServerOptions? options = null)
     {
         options ??= new NatsServerOptions();
-        var dir = Path.Combine(Path.GetTempPath(), "aof-nats-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(dir);
-        return new NatsServer(options.Port ?? LocalProcesses.FreePort(), options.Monitor ? LocalProcesses.FreePort() : null, dir, options);
+        return new NatsServer(options.Port ?? LocalProcesses.FreePort(), options.Monitor ? LocalProcesses.FreePort() : null,
+            NewTempDirectory("aof-nats-"), options);
     }
 
-    /// <summary>(Re)starts the process on the same port and store and waits until it sends its INFO line.</summary>
-    public async Task StartAsync(CancellationToken ct = default)
+    protected override async Task<IReadOnlyList<string>> ArgumentsAsync(CancellationToken ct)
     {
-        if (IsRunning) return;
-        var psi = new ProcessStartInfo(ServerPath)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = StoreDirectory,
-        };
         var args = new List<string> { "-a", "127.0.0.1", "-p", Port.ToString(), "-n", $"aof-test-{Port}" };
-        if (_options.JetStream) args.AddRange(["-js", "-sd", StoreDirectory]);
+        if (_options.JetStream) args.AddRange(["-js", "-sd", Directory]);
         if (_options.Credentials is var (user, password)) args.AddRange(["--user", user, "--pass", password]);
         if (MonitorPort is { } monitor) args.AddRange(["-m", monitor.ToString()]);
         if (_options.MaxPayload is { } maxPayload)
         {
-            var config = Path.Combine(StoreDirectory, "server.conf");
+            var config = Path.Combine(Directory, "server.conf");
             await File.WriteAllTextAsync(config, $"max_payload: {maxPayload}\n", ct);
             args.AddRange(["-c", config]);
         }
-        foreach (var arg in args) psi.ArgumentList.Add(arg);
-
-        var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {ServerPath}");
-        // Drain both pipes so the server never blocks on a full pipe; keep the tail for error messages.
-        process.OutputDataReceived += (_, e) => Remember(e.Data);
-        process.ErrorDataReceived += (_, e) => Remember(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(StartTimeout);
-        while (true)
-        {
-            if (process.HasExited)
-                throw new InvalidOperationException($"nats-server exited with {process.ExitCode} on port {Port}: {Log}");
-            if (await TryReadInfoAsync(timeout.Token) is { } info && info.StartsWith("INFO ", StringComparison.Ordinal))
-                return;
-            try
-            {
-                await Task.Delay(20, timeout.Token);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                Kill();
-                throw new TimeoutException($"nats-server on port {Port} did not accept connections within {StartTimeout}: {Log}");
-            }
-        }
+        return args;
     }
 
-    /// <summary>Clean stop (SIGTERM). Kills it when it does not exit in time.</summary>
-    public async Task StopAsync(CancellationToken ct = default)
+    /// <summary>Ready when it sends its INFO line on connect.</summary>
+    protected override async Task<bool> IsReadyAsync(CancellationToken ct) =>
+        await TryExchangeAsync(null, ct) is { } info && info.StartsWith("INFO ", StringComparison.Ordinal);
+
+    /// <summary>SIGTERM: a clean shutdown (JetStream flushes its store).</summary>
+    protected override Task RequestStopAsync(Process process, CancellationToken ct)
     {
-        if (_process is not { } process || process.HasExited) return;
         LocalProcesses.Signal(process.Id, LocalProcesses.SigTerm);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(StopTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            Kill();
-        }
-    }
-
-    /// <summary>Crash: SIGKILL, no shutdown.</summary>
-    public void Kill()
-    {
-        if (_process is not { } process) return;
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
+        return Task.CompletedTask;
     }
 
     /// <summary>Connection options for this server: retries the first connect, reconnects quickly, short timeouts.</summary>
@@ -190,55 +115,6 @@ public sealed class NatsServer : IAsyncDisposable, IDisposable
         var connection = new NatsConnection(ClientOptions(name));
         await connection.ConnectAsync();
         return connection;
-    }
-
-    private string Log
-    {
-        get { lock (_log) return string.Join(" | ", _log); }
-    }
-
-    private void Remember(string? line)
-    {
-        if (string.IsNullOrEmpty(line)) return;
-        lock (_log)
-        {
-            _log.Enqueue(line);
-            while (_log.Count > 20) _log.Dequeue();
-        }
-    }
-
-    /// <summary>Reads the INFO line a NATS server sends on connect; null when the server is not reachable.</summary>
-    private async Task<string?> TryReadInfoAsync(CancellationToken ct)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            attempt.CancelAfter(TimeSpan.FromSeconds(2));
-            await client.ConnectAsync(IPAddress.Loopback, Port, attempt.Token);
-            var buffer = new byte[512];
-            var n = await client.GetStream().ReadAsync(buffer, attempt.Token);
-            return Encoding.ASCII.GetString(buffer, 0, n);
-        }
-        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
-        {
-            if (ct.IsCancellationRequested) throw new OperationCanceledException(ct);
-            return null;
-        }
-    }
-
-    public void Dispose()
-    {
-        Kill();
-        _process?.Dispose();
-        _process = null;
-        LocalProcesses.DeleteDirectory(StoreDirectory);
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
     }
 }
 
