@@ -165,7 +165,9 @@ public sealed class NatsQueueBrokerTests : IAsyncLifetime
     public async Task An_outage_is_unavailable_and_the_queue_works_again_after_the_restart()
     {
         var server = await StartAsync();
-        var queue = new NatsMessageQueue(Connect(server), Options());
+        // The refused publish's claim may still reach the server after the restart (it sat in the client's
+        // buffer); it is then taken over once stale, so the retry below still publishes.
+        var queue = new NatsMessageQueue(Connect(server), Options()) { DedupClaimStaleAfter = TimeSpan.FromSeconds(2) };
         await queue.InitializeAsync(Ct);
         var before = Msg();
         await queue.PublishAsync([before], "dlv-before", Ct);
@@ -187,6 +189,60 @@ public sealed class NatsQueueBrokerTests : IAsyncLifetime
         var until = DateTime.UtcNow.AddSeconds(10);
         while (got.Count < 2 && DateTime.UtcNow < until) got.AddRange(await queue.FetchAsync(2, TimeSpan.FromMilliseconds(200), Ct));
         Assert.Equal(new[] { before.Id, after.Id }.Order(), got.Select(d => d.MessageId).Order());
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_claim_that_landed_without_its_messages_is_taken_over_once_stale_and_never_answered_as_a_duplicate()
+    {
+        // What an outage can leave behind: the claim's create reached the server after the publisher had given
+        // up (and answered 503); its messages never did. The sender's retry must publish, not be told "duplicate".
+        var server = await StartAsync();
+        var connection = Connect(server);
+        var options = Options();
+        var queue = new NatsMessageQueue(connection, options) { DedupClaimStaleAfter = TimeSpan.FromSeconds(1) };
+        await queue.InitializeAsync(Ct);
+        var kv = new NATS.Client.KeyValueStore.NatsKVContext(new NatsJSContext(connection));
+        var bucket = await kv.GetStoreAsync(new NatsNames(options.Prefix).DedupBucket, Ct);
+        await bucket.CreateAsync(NatsNames.Token("github:lost"), System.Text.Encoding.UTF8.GetBytes("P\nnever-published"), cancellationToken: Ct);
+
+        // While it could still be a publish in progress: retry later, nothing stored, not a duplicate.
+        await Assert.ThrowsAsync<QueueUnavailableException>(() => queue.PublishAsync([Msg()], "github:lost", Ct));
+        await Task.Delay(TimeSpan.FromSeconds(1.2), Ct);
+
+        var retry = Msg();
+        var first = await queue.PublishAsync([retry], "github:lost", Ct);
+        var again = await queue.PublishAsync([Msg()], "github:lost", Ct);
+
+        Assert.False(first.Duplicate);
+        Assert.Equal([retry.Id], first.MessageIds);
+        Assert.True(again.Duplicate);
+        Assert.Equal([retry.Id], again.MessageIds);
+        Assert.Equal(retry.Id, (await FetchOneAsync(queue)).MessageId);
+        Assert.Empty(await queue.FetchAsync(5, TimeSpan.FromMilliseconds(200), Ct));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Taking_over_a_stale_claim_whose_messages_were_stored_keeps_their_ids_and_stores_nothing_twice()
+    {
+        // The other half: the first publisher stored its messages but died before marking the claim done.
+        var server = await StartAsync();
+        var connection = Connect(server);
+        var options = Options();
+        var queue = new NatsMessageQueue(connection, options) { DedupClaimStaleAfter = TimeSpan.FromSeconds(1) };
+        await queue.InitializeAsync(Ct);
+        var original = Msg();
+        await queue.PublishAsync([original], "github:crashed", Ct);
+        var kv = new NATS.Client.KeyValueStore.NatsKVContext(new NatsJSContext(connection));
+        var bucket = await kv.GetStoreAsync(new NatsNames(options.Prefix).DedupBucket, Ct);
+        await bucket.PutAsync(NatsNames.Token("github:crashed"), System.Text.Encoding.UTF8.GetBytes("P\n" + original.Id), cancellationToken: Ct);
+        await Task.Delay(TimeSpan.FromSeconds(1.2), Ct);
+
+        var retry = await queue.PublishAsync([Msg()], "github:crashed", Ct);
+
+        Assert.Equal([original.Id], retry.MessageIds);
+        Assert.Equal(original.Id, (await FetchOneAsync(queue)).MessageId);
+        Assert.Empty(await queue.FetchAsync(5, TimeSpan.FromMilliseconds(200), Ct));
+        Assert.True((await queue.PublishAsync([Msg()], "github:crashed", Ct)).Duplicate);
     }
 
     private async Task<Delivery> FetchOneAsync(IMessageQueue q)

@@ -61,7 +61,8 @@ public sealed class NatsQueueContractTests(NatsServerFixture nats) : QueueContra
         }
 
         var dedup = await new NatsKVContext(js).GetStoreAsync($"{options.Prefix}-dedup", Ct);
-        Assert.Equal(m.Id, Encoding.UTF8.GetString((await dedup.GetEntryAsync<byte[]>("dlv-1", cancellationToken: Ct)).Value!));
+        // A done claim: "D", then the message ids, one a line.
+        Assert.Equal("D\n" + m.Id, Encoding.UTF8.GetString((await dedup.GetEntryAsync<byte[]>("dlv-1", cancellationToken: Ct)).Value!));
 
         var d = await FetchOneAsync(q);
         await q.NackAsync(d, TimeSpan.Zero, "x", Ct);

@@ -76,6 +76,9 @@ public sealed class NatsMessageQueue : IMessageQueue
     /// <summary>How long <see cref="InitializeAsync"/> waits for a connection that is still being made.</summary>
     public TimeSpan InitialConnectWait { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>How long an unfinished dedup claim is taken for a publish in progress (see <see cref="NatsDedup"/>).</summary>
+    public TimeSpan DedupClaimStaleAfter { get; init; } = TimeSpan.FromSeconds(30);
+
     public async Task InitializeAsync(CancellationToken ct) => await ReadyAsync(InitialConnectWait, ct).ConfigureAwait(false);
 
     // ---- connection and provisioning ----
@@ -93,7 +96,7 @@ public sealed class NatsMessageQueue : IMessageQueue
             var consumers = await _provisioner.EnsureAsync(ct).ConfigureAwait(false);
             var dlq = await _js.GetStreamAsync(_names.DeadLetterStream, cancellationToken: ct).ConfigureAwait(false);
             var bucket = await new NatsKVContext(_js).GetStoreAsync(_names.DedupBucket, ct).ConfigureAwait(false);
-            var provisioned = new Provisioned(consumers, dlq, new NatsDedup(bucket, _options.DedupWindow, _time));
+            var provisioned = new Provisioned(consumers, dlq, new NatsDedup(bucket, _options.DedupWindow, _time) { StaleAfter = DedupClaimStaleAfter });
             _ready = provisioned;
             return provisioned;
         }
@@ -182,6 +185,7 @@ public sealed class NatsMessageQueue : IMessageQueue
 
         var ready = await ReadyAsync(TimeSpan.Zero, ct).ConfigureAwait(false);
         NatsDedup.Claim? claim = null;
+        bool[] alreadyStored;
         try
         {
             if (dedupKey is not null)
@@ -190,12 +194,7 @@ public sealed class NatsMessageQueue : IMessageQueue
                 if (c.Duplicate) return new PublishResult(true, c.MessageIds);
                 claim = c;
             }
-
-            var publishes = new Task[messages.Count];
-            for (var i = 0; i < messages.Count; i++)
-                publishes[i] = PublishToLaneAsync(messages[i].Priority, messages[i].Body, headers[i], ct);
-            await Task.WhenAll(publishes).ConfigureAwait(false);
-            return new PublishResult(false, ids);
+            alreadyStored = await PublishAllAsync(messages, headers, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (claim is { } held)
         {
@@ -217,6 +216,46 @@ public sealed class NatsMessageQueue : IMessageQueue
         {
             throw NatsFailures.Unavailable("publish", ex);
         }
+
+        if (claim is not { } done) return new PublishResult(false, ids);
+        // Taking over a stale claim: what JetStream already had keeps the id its first publisher reserved.
+        var answered = ids;
+        if (done.PreviousIds is { } previous)
+        {
+            answered = new string[ids.Length];
+            for (var i = 0; i < ids.Length; i++)
+                answered[i] = alreadyStored[i] && i < previous.Count ? previous[i] : ids[i];
+        }
+        try
+        {
+            if (!await ready.Dedup.CompleteAsync(done, answered, ct).ConfigureAwait(false))
+                _logger.LogWarning("Dedup claim {Key} changed before it was marked done", done.Key);
+        }
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
+        {
+            // The messages are stored, so the answer stays "accepted". The claim stays pending; a redelivery after
+            // NatsDedup.StaleAfter takes it over and keeps these messages' ids through Nats-Msg-Id.
+            _logger.LogWarning(ex, "Could not mark dedup claim {Key} done", done.Key);
+        }
+        return new PublishResult(false, answered);
+    }
+
+    /// <summary>Publishes every message; per message, true when JetStream reported it as a duplicate.</summary>
+    private async Task<bool[]> PublishAllAsync(IReadOnlyList<OutgoingMessage> messages, NatsHeaders[] headers, CancellationToken ct)
+    {
+        var publishes = new Task<bool>[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+            publishes[i] = PublishNewAsync(messages[i].Priority, messages[i].Body, headers[i], ct);
+        return await Task.WhenAll(publishes).ConfigureAwait(false);
+    }
+
+    /// <summary>Publishes a new message; true when JetStream already had one with this Nats-Msg-Id (nothing stored).</summary>
+    private async Task<bool> PublishNewAsync(Priority lane, ReadOnlyMemory<byte> body, NatsHeaders headers, CancellationToken ct)
+    {
+        var ack = await _js.PublishAsync(_names.LaneSubject(lane), body, headers: headers, cancellationToken: ct).ConfigureAwait(false);
+        if (ack.Duplicate) return true;
+        ack.EnsureSuccess();
+        return false;
     }
 
     internal async Task PublishToLaneAsync(Priority lane, ReadOnlyMemory<byte> body, NatsHeaders headers, CancellationToken ct)
