@@ -83,6 +83,12 @@ public sealed class InProcessPipelineTests(RedisServerFixture redis, NatsServerF
         }
     }
 
+    private static async Task AssertQueueEmptyAsync(App app, CancellationToken ct)
+    {
+        var stats = await app.Services.GetRequiredService<IMessageQueue>().GetStatsAsync(ct);
+        Assert.Equal(0, stats.Ready + stats.InFlight + stats.Delayed + stats.DeadLettered);
+    }
+
     [Theory]
     [InlineData("memory")]
     [InlineData("redis")]
@@ -104,8 +110,7 @@ public sealed class InProcessPipelineTests(RedisServerFixture redis, NatsServerF
         Assert.Equal(1, record.GetProperty("attempts").GetInt32());
         Assert.Equal("e2e-github", record.GetProperty("trigger_name").GetString());
 
-        var stats = await app.Services.GetRequiredService<IMessageQueue>().GetStatsAsync(cts.Token);
-        Assert.Equal(0, stats.Ready + stats.InFlight + stats.Delayed + stats.DeadLettered);
+        await AssertQueueEmptyAsync(app, cts.Token);
     }
 
     [Theory]
@@ -124,8 +129,7 @@ public sealed class InProcessPipelineTests(RedisServerFixture redis, NatsServerF
 
         Assert.Equal(HttpStatusCode.Unauthorized, wrongSecret.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
-        var stats = await app.Services.GetRequiredService<IMessageQueue>().GetStatsAsync(cts.Token);
-        Assert.Equal(0, stats.Ready + stats.InFlight + stats.Delayed + stats.DeadLettered);
+        await AssertQueueEmptyAsync(app, cts.Token);
     }
 
     [Theory]
