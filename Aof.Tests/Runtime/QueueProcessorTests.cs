@@ -213,10 +213,11 @@ public sealed class QueueProcessorTests : IDisposable
     public async Task Long_executions_keep_their_lease()
     {
         // The execution takes several visibility timeouts; without renewal it would be redelivered (attempt 2).
-        // 1 s leases renewed every third of that leave room for a busy machine; 300 ms did not.
+        // 3 s leases renewed every second: the test host was seen to stall for about a second shortly after a
+        // script starts (cause not found), which a 1 s lease did not survive; production leases are 30 s.
         var options = ProcessorHarness.DefaultOptions();
-        options.Queue.VisibilityTimeoutMs = 1000;
-        var slow = Chain("slow", Script("nap", $"echo \"$AOF_ATTEMPT\" >> {_dir}/slow.attempts; sleep 3.5; echo done"));
+        options.Queue.VisibilityTimeoutMs = 3000;
+        var slow = Chain("slow", Script("nap", $"echo \"$AOF_ATTEMPT\" >> {_dir}/slow.attempts; sleep 8; echo done"));
         await using var h = new ProcessorHarness(options, Catalog(slow));
         var id = await h.PublishAsync(Envelope("slow"));
         await h.StartAsync();
