@@ -63,4 +63,43 @@ public sealed class NatsExecutionStoreTests(NatsServerFixture nats) : ExecutionS
             Assert.NotNull(r.QueuedAt);
         }
     }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task An_outcome_written_after_someone_elses_write_keeps_both()
+    {
+        // The worker's store remembers its "running" revision and writes the outcome without reading; the gateway's
+        // late "queued" (another store instance) changed the record in between, so that shortcut must fall back.
+        var worker = new NatsExecutionStore(nats.Connection, new ExecutionOptions(), _prefix);
+        var gateway = new NatsExecutionStore(nats.Connection, new ExecutionOptions(), _prefix);
+        var id = Guid.NewGuid().ToString("N");
+        await worker.RecordRunningAsync(id, 1, "w1", DateTimeOffset.UtcNow, Ct);
+        await gateway.RecordQueuedAsync([new ExecutionRecord { Id = id, TriggerName = "t1", Repo = "o/r" }], Ct);
+        await worker.RecordSucceededAsync(id, "done", DateTimeOffset.UtcNow, Ct);
+
+        var r = await worker.GetAsync(id, Ct);
+        Assert.Equal(ExecutionStatus.Succeeded, r!.Status);
+        Assert.Equal("done", r.Output);
+        Assert.Equal("t1", r.TriggerName);
+        Assert.Equal("w1", r.Worker);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task An_outcome_right_after_running_keeps_what_running_kept()
+    {
+        var worker = new NatsExecutionStore(nats.Connection, new ExecutionOptions(), _prefix);
+        var id = Guid.NewGuid().ToString("N");
+        await worker.RecordQueuedAsync([new ExecutionRecord { Id = id, TriggerName = "t1" }], Ct);
+        await worker.RecordRunningAsync(id, 1, "w1", DateTimeOffset.UtcNow, Ct);
+        var kv = await new NatsKVContext(new NatsJSContext(nats.Connection)).GetStoreAsync($"{_prefix}-executions");
+        var running = await kv.GetEntryAsync<byte[]>(id);
+
+        await worker.RecordSucceededAsync(id, "done", DateTimeOffset.UtcNow, Ct);
+
+        // One more revision, on top of "running": the remembered record, not a fresh one, was written.
+        var done = await kv.GetEntryAsync<byte[]>(id);
+        Assert.Equal(running.Revision + 1, done.Revision);
+        var r = await worker.GetAsync(id, Ct);
+        Assert.Equal(ExecutionStatus.Succeeded, r!.Status);
+        Assert.Equal("t1", r.TriggerName);
+    }
 }

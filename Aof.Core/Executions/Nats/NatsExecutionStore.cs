@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Aof.Core.Queue;
@@ -14,6 +15,11 @@ namespace Aof.Core.Executions.Nats;
 /// for the retention after its last change (as the Redis store's TTL renewal). KV has no field updates, so each
 /// write is read-modify-write with a revision check, retried on a conflict: writes from the gateway and any
 /// worker still commute as on Redis, and a "queued" that lands after "running" does not move the record back.
+/// <para>
+/// A worker writes each record twice in a row (running, then the outcome), so the store remembers the revision
+/// and content of its own last non-final write: the outcome is then one conditional write without a read. When
+/// somebody else wrote in between, the revision check fails and the write falls back to read-modify-write.
+/// </para>
 /// </summary>
 public sealed class NatsExecutionStore : IExecutionStore
 {
@@ -26,6 +32,10 @@ public sealed class NatsExecutionStore : IExecutionStore
     private readonly string _bucketName;
     private readonly SemaphoreSlim _createLock = new(1, 1);
     private volatile INatsKVStore? _bucket;
+
+    // Bounded: entries leave with the execution's next write; what a crash or lost lease strands is cleared in bulk.
+    private const int MaxRemembered = 8192;
+    private readonly ConcurrentDictionary<string, (ulong Revision, StoredRecord Record)> _lastWritten = new(StringComparer.Ordinal);
 
     public NatsExecutionStore(INatsConnection connection, ExecutionOptions options, string prefix, TimeProvider? timeProvider = null)
     {
@@ -42,7 +52,7 @@ public sealed class NatsExecutionStore : IExecutionStore
     {
         if (records.Count == 0) return;
         var now = _time.GetUtcNow();
-        await Task.WhenAll(records.Select(r => UpdateAsync(r.Id, s =>
+        await Task.WhenAll(records.Select(r => UpdateAsync(r.Id, rememberForNextWrite: false, s =>
         {
             // Status and queued_at only when the record is new: it may already be running elsewhere.
             s.Status ??= ExecutionStatus.Queued;
@@ -58,7 +68,7 @@ public sealed class NatsExecutionStore : IExecutionStore
     }
 
     public Task RecordRunningAsync(string id, int attempt, string worker, DateTimeOffset startedAt, CancellationToken ct) =>
-        UpdateAsync(id, s =>
+        UpdateAsync(id, rememberForNextWrite: true, s =>
         {
             s.Status = ExecutionStatus.Running;
             s.Attempts = attempt;
@@ -71,7 +81,7 @@ public sealed class NatsExecutionStore : IExecutionStore
     public Task RecordSucceededAsync(string id, string? output, DateTimeOffset finishedAt, CancellationToken ct)
     {
         var cut = OutputTruncation.Truncate(output, _options.OutputLimitBytes, out var truncated);
-        return UpdateAsync(id, s =>
+        return UpdateAsync(id, rememberForNextWrite: false, s =>
         {
             s.Status = ExecutionStatus.Succeeded;
             s.FinishedAt = Ms(finishedAt);
@@ -82,7 +92,7 @@ public sealed class NatsExecutionStore : IExecutionStore
     }
 
     public Task RecordAttemptFailedAsync(string id, int attempt, string error, DateTimeOffset finishedAt, CancellationToken ct) =>
-        UpdateAsync(id, s =>
+        UpdateAsync(id, rememberForNextWrite: false, s =>
         {
             s.Status = ExecutionStatus.Failed;
             s.Attempts = attempt;
@@ -92,7 +102,7 @@ public sealed class NatsExecutionStore : IExecutionStore
         }, ct);
 
     public Task RecordDeadLetteredAsync(string id, string reason, string? error, DateTimeOffset finishedAt, CancellationToken ct) =>
-        UpdateAsync(id, s =>
+        UpdateAsync(id, rememberForNextWrite: false, s =>
         {
             s.Status = ExecutionStatus.DeadLettered;
             s.DeadLetterReason = reason;
@@ -102,7 +112,7 @@ public sealed class NatsExecutionStore : IExecutionStore
         }, ct);
 
     public Task RecordRequeuedAsync(string id, CancellationToken ct) =>
-        UpdateAsync(id, s =>
+        UpdateAsync(id, rememberForNextWrite: false, s =>
         {
             s.Status = ExecutionStatus.Queued;
             s.DeadLetterReason = null;
@@ -119,10 +129,26 @@ public sealed class NatsExecutionStore : IExecutionStore
     }
 
     /// <summary>Read, change, write back if nobody wrote in between; else again. A missing record is created.</summary>
-    private async Task UpdateAsync(string id, Action<StoredRecord> change, CancellationToken ct)
+    private async Task UpdateAsync(string id, bool rememberForNextWrite, Action<StoredRecord> change, CancellationToken ct)
     {
         var bucket = await BucketAsync(ct).ConfigureAwait(false);
         var key = NatsNames.Token(id);
+
+        // This instance wrote the record last (running -> outcome on one worker): skip the read.
+        if (_lastWritten.TryRemove(key, out var known))
+        {
+            change(known.Record);
+            var json = JsonSerializer.SerializeToUtf8Bytes(known.Record, ExecutionJsonContext.Default.StoredRecord);
+            var written = await Guard(bucket.TryUpdateAsync(key, json, known.Revision, cancellationToken: ct), ct).ConfigureAwait(false);
+            if (written.Success)
+            {
+                Remember(key, written.Value, known.Record, rememberForNextWrite);
+                return;
+            }
+            if (written.Error is not NatsKVWrongLastRevisionException) throw Failure(written.Error);
+            // Somebody else wrote in between (the gateway's late "queued", another worker): read and merge below.
+        }
+
         for (var attempt = 0; ; attempt++)
         {
             var entry = Absent(await Guard(bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: ct), ct).ConfigureAwait(false));
@@ -134,11 +160,22 @@ public sealed class NatsExecutionStore : IExecutionStore
             NatsResult<ulong> written = exists
                 ? await Guard(bucket.TryUpdateAsync(key, json, entry.Value.Revision, cancellationToken: ct), ct).ConfigureAwait(false)
                 : await Guard(bucket.TryCreateAsync(key, json, cancellationToken: ct), ct).ConfigureAwait(false);
-            if (written.Success) return;
+            if (written.Success)
+            {
+                Remember(key, written.Value, stored, rememberForNextWrite);
+                return;
+            }
             if (written.Error is not (NatsKVWrongLastRevisionException or NatsKVCreateException)) throw Failure(written.Error);
             if (attempt >= MaxConflicts)
                 throw new InvalidOperationException($"execution record {id} kept changing under {MaxConflicts} concurrent writes", written.Error);
         }
+    }
+
+    private void Remember(string key, ulong revision, StoredRecord record, bool rememberForNextWrite)
+    {
+        if (!rememberForNextWrite) return;
+        if (_lastWritten.Count >= MaxRemembered) _lastWritten.Clear();
+        _lastWritten[key] = (revision, record);
     }
 
     private async Task<INatsKVStore> BucketAsync(CancellationToken ct)

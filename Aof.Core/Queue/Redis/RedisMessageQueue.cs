@@ -1,3 +1,4 @@
+using Aof.Core.Batching;
 using Aof.Core.Events;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -44,6 +45,7 @@ public sealed class RedisMessageQueue : IMessageQueue, IDeadLetterQueue
     private long _nextRecoveryTicks;
     private int _recovering;
     private volatile bool _groupsReady;
+    private readonly GroupCommitter<PublishRequest, string[]?> _publishes;
 
     public RedisMessageQueue(
         IConnectionMultiplexer redis,
@@ -63,6 +65,7 @@ public sealed class RedisMessageQueue : IMessageQueue, IDeadLetterQueue
         _promoteKeys = [_keys.Delayed, _keys.DelayedMessages, .. _keys.Lanes];
         _replayKeys = [_keys.DeadLetters, _keys.DeadLetterIndex, .. _keys.Lanes];
         _deadLetterKeysTail = [_keys.DeadLetters, _keys.DeadLetterIndex];
+        _publishes = new GroupCommitter<PublishRequest, string[]?>(PublishBatchAsync);
     }
 
     public string Backend => "redis";
@@ -119,26 +122,56 @@ public sealed class RedisMessageQueue : IMessageQueue, IDeadLetterQueue
         // command waiting in the multiplexer's backlog past the gateway's ack timeout.
         if (!_redis.IsConnected) throw new QueueUnavailableException("redis is not connected");
 
-        RedisKey[] keys = dedupKey is null ? _keys.Lanes : [.. _keys.Lanes, _keys.Dedup(dedupKey)];
-        var args = new RedisValue[4 + 4 * messages.Count];
-        args[0] = messages.Count;
-        args[1] = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        args[2] = dedupKey is null ? RedisValue.EmptyString : string.Join('\n', ids);
-        args[3] = (long)_options.DedupWindow.TotalMilliseconds;
-        for (var i = 0; i < messages.Count; i++)
+        var duplicateOf = await _publishes.SubmitAsync(new PublishRequest(messages, ids, dedupKey)).WaitAsync(ct).ConfigureAwait(false);
+        return duplicateOf is null ? new PublishResult(false, ids) : new PublishResult(true, duplicateOf);
+    }
+
+    private sealed record PublishRequest(IReadOnlyList<OutgoingMessage> Messages, string[] Ids, string? DedupKey);
+
+    /// <summary>
+    /// One script run for a batch of publish requests (see <see cref="GroupCommitter{TItem,TResult}"/>). Per request:
+    /// null when stored, else the ids its dedup key stored the first time.
+    /// </summary>
+    private async Task<string[]?[]> PublishBatchAsync(IReadOnlyList<PublishRequest> batch)
+    {
+        var keys = new List<RedisKey>(3 + batch.Count);
+        keys.AddRange(_keys.Lanes);
+        var argCount = 3;
+        foreach (var r in batch) argCount += 3 + 4 * r.Messages.Count;
+        var args = new RedisValue[argCount];
+        args[0] = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        args[1] = (long)_options.DedupWindow.TotalMilliseconds;
+        args[2] = batch.Count;
+        var a = 3;
+        foreach (var r in batch)
         {
-            var m = messages[i];
-            var b = 4 + i * 4;
-            args[b] = m.Id;
-            args[b + 1] = (int)m.Priority + 1;
-            args[b + 2] = m.MaxRetries;
-            args[b + 3] = m.Body;
+            if (r.DedupKey is null)
+            {
+                args[a] = 0;
+                args[a + 1] = RedisValue.EmptyString;
+            }
+            else
+            {
+                keys.Add(_keys.Dedup(r.DedupKey));
+                args[a] = keys.Count;   // Lua's KEYS index is 1-based
+                args[a + 1] = string.Join('\n', r.Ids);
+            }
+            args[a + 2] = r.Messages.Count;
+            a += 3;
+            foreach (var m in r.Messages)
+            {
+                args[a] = m.Id;
+                args[a + 1] = (int)m.Priority + 1;
+                args[a + 2] = m.MaxRetries;
+                args[a + 3] = m.Body;
+                a += 4;
+            }
         }
 
         RedisResult result;
         try
         {
-            result = await Db.ScriptEvaluateAsync(RedisQueueScripts.Publish, keys, args).WaitAsync(ct).ConfigureAwait(false);
+            result = await Db.ScriptEvaluateAsync(RedisQueueScripts.PublishBatch, [.. keys], args).ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
         {
@@ -146,12 +179,14 @@ public sealed class RedisMessageQueue : IMessageQueue, IDeadLetterQueue
         }
 
         var reply = (RedisResult[])result!;
-        if ((int)reply[0] == 1)
+        var answers = new string[]?[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
         {
-            var stored = (string?)reply[1] ?? "";
-            return new PublishResult(true, stored.Length == 0 ? [] : stored.Split('\n'));
+            if ((int)reply[2 * i] == 0) continue;
+            var stored = (string?)reply[2 * i + 1] ?? "";
+            answers[i] = stored.Length == 0 ? [] : stored.Split('\n');
         }
-        return new PublishResult(false, ids);
+        return answers;
     }
 
     // ---- fetch ----

@@ -25,23 +25,37 @@ internal static class RedisQueueScripts
         """;
 
     /// <summary>
-    /// KEYS: lane1, lane2, lane3[, dedup]. ARGV: count, enqueued ms, ids joined by '\n', dedup window ms,
-    /// then per message: id, lane number, max retries, body.
-    /// Returns {0} when stored, {1, ids} when the dedup key was already taken.
+    /// Publishes a batch of publish requests (group commit: many webhooks, one script run).
+    /// KEYS: lane1, lane2, lane3, then the dedup keys of the requests that have one.
+    /// ARGV: enqueued ms, dedup window ms, request count, then per request: its dedup key's KEYS index (0: none),
+    /// its ids joined by '\n', its message count n, and n times: id, lane number, max retries, body.
+    /// Returns two entries per request: 0 and '' when stored, 1 and the ids stored the first time when its dedup
+    /// key was already taken (also by an earlier request of the same batch).
     /// </summary>
-    public const string Publish = """
-        if #KEYS == 4 then
-          if not redis.call('SET', KEYS[4], ARGV[3], 'NX', 'PX', ARGV[4]) then
-            return {1, redis.call('GET', KEYS[4])}
+    public const string PublishBatch = """
+        local out = {}
+        local a = 4
+        for r = 1, tonumber(ARGV[3]) do
+          local dk, ids, n = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
+          a = a + 3
+          local dup = false
+          if dk > 0 and not redis.call('SET', KEYS[dk], ids, 'NX', 'PX', ARGV[2]) then
+            dup = true
+            out[#out + 1] = 1
+            out[#out + 1] = redis.call('GET', KEYS[dk]) or ''
           end
+          if not dup then
+            for i = 0, n - 1 do
+              local b = a + i * 4
+              redis.call('XADD', KEYS[tonumber(ARGV[b + 1])], '*',
+                'id', ARGV[b], 'body', ARGV[b + 3], 'a', '1', 'mr', ARGV[b + 2], 't', ARGV[1])
+            end
+            out[#out + 1] = 0
+            out[#out + 1] = ''
+          end
+          a = a + n * 4
         end
-        local n = tonumber(ARGV[1])
-        for i = 0, n - 1 do
-          local b = 5 + i * 4
-          redis.call('XADD', KEYS[tonumber(ARGV[b + 1])], '*',
-            'id', ARGV[b], 'body', ARGV[b + 3], 'a', '1', 'mr', ARGV[b + 2], 't', ARGV[2])
-        end
-        return {0}
+        return out
         """;
 
     /// <summary>KEYS: lane. ARGV: group, entry id. XACK + XDEL so the stream stays bounded.</summary>

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# CPU time per webhook, by process: a figure that stays meaningful on a busy machine (throughput does not).
+# Runs the ceiling and the gateway on one broker, each under the same wrk load after a warm-up, and prints
+# the CPU microseconds (user+system, from /proc) each process spent per answered request.
+# Usage: bench/cpu-cost.sh [redis|nats|memory] [seconds=10] [connections=64]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd); cd "$root"
+BROKER=${1:-redis}; DURATION=${2:-10}; CONNECTIONS=${3:-64}; WARMUP=${BENCH_WARMUP_SECS:-10}
+export PATH="$PATH:/usr/sbin"
+for p in Aof.Gateway bench/Ceiling; do dotnet build "$p" -c Release -v q -nologo >/dev/null; done
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+pids=(); tmp=$(mktemp -d)
+cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open"; exit 1; }
+wait_http() { for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "no $1"; exit 1; }
+ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }   # utime+stime in clock ticks
+hz=$(getconf CLK_TCK)
+export BENCH_WEBHOOK_SECRET="bench-secret-$(date +%s)" BENCH_BODY_FILE="$root/bench/payloads/pull_request.opened.json"
+export BENCH_SIGNATURE="sha256=$(openssl dgst -sha256 -hmac "$BENCH_WEBHOOK_SECRET" -hex <"$BENCH_BODY_FILE" | awk '{print $NF}')"
+export Logging__LogLevel__Default=Warning DOTNET_gcServer=1
+field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+measure() { # label url pid... : warm up, then load with CPU sampled around it
+  local label=$1 url=$2; shift 2
+  wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s bench/webhook.lua "$url" >/dev/null
+  local before=() p; for p in "$@"; do before+=("$(ticks "$p")"); done
+  local r; r=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/webhook.lua "$url" | grep '^RESULT')
+  local n; n=$(field "$r" accepted); local i=0 line="$label: $(python3 -c "print(f'{$n/($(field "$r" duration_us)/1e6):.0f}')")/s accepted"
+  for p in "$@"; do
+    line+=" | $(ps -o comm= -p "$p") $(python3 -c "print(f'{($(ticks "$p")-${before[$i]})/$hz*1e6/max($n,1):.1f}')") us/req"
+    i=$((i+1))
+  done
+  echo "$line"
+}
+port=$(free_port)
+ASPNETCORE_URLS="http://127.0.0.1:$port" dotnet bench/Ceiling/bin/Release/net10.0/Ceiling.dll >/dev/null 2>&1 &
+cp=$!; pids+=($cp); wait_port "$port"
+measure ceiling "http://127.0.0.1:$port" "$cp"
+kill $cp
+extra=()
+case $BROKER in
+  redis) rp=$(free_port); redis-server --port "$rp" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync everysec --dir "$tmp" --daemonize no >/dev/null 2>&1 &
+         bp=$!; pids+=($bp); extra=($bp); sleep 0.5; export Aof__Queue__Type=redis ConnectionStrings__redis="127.0.0.1:$rp" ;;
+  nats)  np=$(free_port); nats-server -js -a 127.0.0.1 -p "$np" -sd "$tmp" >/dev/null 2>&1 &
+         bp=$!; pids+=($bp); extra=($bp); sleep 0.5; export Aof__Queue__Type=nats ConnectionStrings__nats="nats://127.0.0.1:$np" ;;
+  memory) export Aof__Queue__Type=memory ;;
+esac
+gp=$(free_port)
+ASPNETCORE_URLS="http://127.0.0.1:$gp" dotnet Aof.Gateway/bin/Release/net10.0/Aof.Gateway.dll --config bench/config/daemon.yaml --mode "$([ "$BROKER" = memory ] && echo standalone || echo gateway)" >"$tmp/gw.log" 2>&1 &
+g=$!; pids+=($g); wait_http "http://127.0.0.1:$gp/alive"
+measure "gateway/$BROKER" "http://127.0.0.1:$gp" "$g" "${extra[@]}"
