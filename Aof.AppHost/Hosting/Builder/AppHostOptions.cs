@@ -17,6 +17,8 @@ public sealed class AppHostOptions
           --port N               the gateway's port (default 8080; 0 picks a free one)
           --state DIR            broker data (default Aof.AppHost/.state)
           --services-dir DIR     run Aof.Gateway.dll / Aof.Worker.dll from DIR instead of building them
+          --otlp-grpc-port N     the OTLP/gRPC receiver's port (default 18889, another if busy; 0 picks a free one)
+          --otlp-http-port N     the OTLP/HTTP receiver's port (default 18890, another if busy; 0 picks a free one)
         """;
 
     public string Queue { get; private set; } = "redis";
@@ -35,6 +37,12 @@ public sealed class AppHostOptions
     public string? ServicesDirectory { get; private set; }
 
     public bool ShowHelp { get; private set; }
+
+    /// <summary>The OTLP receiver's gRPC port when given on the command line (then a busy port is an error); null: 18889, or any free port when that is busy.</summary>
+    public int? OtlpGrpcPort { get; private set; }
+
+    /// <summary>As <see cref="OtlpGrpcPort"/>, for OTLP/HTTP (default 18890).</summary>
+    public int? OtlpHttpPort { get; private set; }
 
     /// <summary>The AppHost's project folder: Program.cs names service projects relative to it.</summary>
     public static string ProjectDirectory { get; } =
@@ -73,6 +81,12 @@ public sealed class AppHostOptions
                 case "--services-dir":
                     options.ServicesDirectory = Path.GetFullPath(Value());
                     break;
+                case "--otlp-grpc-port":
+                    options.OtlpGrpcPort = ParsePort(arg, Value());
+                    break;
+                case "--otlp-http-port":
+                    options.OtlpHttpPort = ParsePort(arg, Value());
+                    break;
                 case "-h" or "--help":
                     options.ShowHelp = true;
                     break;
@@ -84,4 +98,8 @@ public sealed class AppHostOptions
             throw new ArgumentException($"no daemon.yaml in {options.ExamplesDirectory} (--examples names the folder that holds it)");
         return options;
     }
+
+    private static int ParsePort(string option, string value) =>
+        int.TryParse(value, out var port) && port is >= 0 and <= 65535
+            ? port : throw new ArgumentException($"{option} must be a port number (0: any free port)");
 }

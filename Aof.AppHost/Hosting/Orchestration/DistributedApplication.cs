@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Aof.AppHost.Hosting.ApplicationModel;
 using Aof.AppHost.Hosting.Builder;
 using Aof.AppHost.Hosting.Processes;
+using Aof.AppHost.Telemetry;
 
 namespace Aof.AppHost.Hosting.Orchestration;
 
@@ -21,8 +22,10 @@ public sealed class DistributedApplication : IAsyncDisposable
     private readonly List<ReplicaSupervisor> _supervisors = [];
     private Task<int>? _run;
 
-    internal DistributedApplication(IReadOnlyList<Resource> resources, AppHostOptions options, AppHostConsole console, bool isTesting)
+    internal DistributedApplication(IReadOnlyList<Resource> resources, AppHostOptions options, AppHostConsole console,
+        AppHostTelemetry telemetry, bool isTesting)
     {
+        Telemetry = telemetry;
         _resources = resources;
         _options = options;
         _console = console;
@@ -31,6 +34,9 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     /// <summary>The Aspire entry point of an AppHost's Program.cs.</summary>
     public static DistributedApplicationBuilder CreateBuilder(string[] args) => DistributedApplicationBuilder.Create(args);
+
+    /// <summary>The services' traces, metrics and logs, as the AppHost's OTLP receiver got them.</summary>
+    public AppHostTelemetry Telemetry { get; }
 
     /// <summary>Completes when every resource is healthy; faults with the <see cref="StartupFailedException"/> that stopped the app.</summary>
     public Task Started => _started.Task;
@@ -83,9 +89,10 @@ public sealed class DistributedApplication : IAsyncDisposable
                 throw new StartupFailedException(broker.Name, broker.InstallHint, []);
             PortAllocator.Allocate(used);
             var dotnet = ExecutableLocator.Dotnet();
+            await Telemetry.StartAsync(_options, _console, _stop.Token);
             var dlls = await ProjectBuilder.ResolveAsync(used.OfType<ProjectResource>().ToList(), _options.ServicesDirectory, dotnet, _console, _stop.Token);
             Directory.CreateDirectory(_options.StateDirectory);
-            var context = new RunContext(_options.StateDirectory, dotnet, dlls);
+            var context = new RunContext(_options.StateDirectory, dotnet, dlls, Telemetry.ServiceEnvironment());
 
             var healthy = new Dictionary<Resource, Task>();
             foreach (var resource in used) healthy[resource] = StartWhenReadyAsync(resource, healthy, context);
@@ -109,6 +116,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         finally
         {
             await StopAllAsync(used);
+            await Telemetry.DisposeAsync(); // last: the services' final exports arrive while they stop
         }
     }
 
@@ -197,6 +205,7 @@ public sealed class DistributedApplication : IAsyncDisposable
             var url = gateway.Url().ToString().TrimEnd('/');
             _console.Log($"ready. webhooks: {url}/webhook/github   admin API: {url}/api/executions/{{id}}, {url}/api/dlq");
         }
+        _console.Log(Telemetry.Describe());
         _console.Log("press Ctrl+C to stop");
     }
 
