@@ -1,5 +1,16 @@
 using Aof.Gateway.Admin;
+using Aof.Gateway.Platforms.Bitbucket;
+using Aof.Gateway.Platforms.Common;
+using Aof.Gateway.Platforms.Discord;
+using Aof.Gateway.Platforms.Generic;
 using Aof.Gateway.Platforms.GitHub;
+using Aof.Gateway.Platforms.GitLab;
+using Aof.Gateway.Platforms.Jira;
+using Aof.Gateway.Platforms.Opsgenie;
+using Aof.Gateway.Platforms.PagerDuty;
+using Aof.Gateway.Platforms.Slack;
+using Aof.Gateway.Platforms.Telegram;
+using Aof.Gateway.Platforms.WhatsApp;
 using Aof.Gateway.Webhooks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -16,7 +27,21 @@ public static class GatewayServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EnvelopePublisher>();
+        services.TryAddSingleton(sp => new PlatformCredentials(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton<PlatformServices>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookPlatform, GitHubWebhookPlatform>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookPlatform, GitLabWebhookPlatform>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookPlatform, BitbucketWebhookPlatform>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookPlatform, SlackWebhookPlatform>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookPlatform, DiscordWebhookPlatform>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookPlatform, TelegramWebhookPlatform>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookPlatform, WhatsAppWebhookPlatform>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookPlatform, JiraWebhookPlatform>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookPlatform, PagerDutyWebhookPlatform>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookPlatform, OpsgenieWebhookPlatform>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookPlatform, GenericWebhookPlatform>());
+        // Secrets are checked at start: a missing one stops the gateway instead of failing every delivery.
+        services.AddHostedService<PlatformStartupCheck>();
         services.TryAddSingleton<WebhookReceiver>();
         return services;
     }
@@ -26,6 +51,8 @@ public static class GatewayServiceCollectionExtensions
     {
         app.MapPost("/webhook/{platform}", (HttpContext context, string platform, WebhookReceiver receiver) =>
             receiver.HandleAsync(context, platform));
+        app.MapGet("/webhook/{platform}", (HttpContext context, string platform, WebhookReceiver receiver) =>
+            receiver.HandleHandshakeAsync(context, platform));
         app.MapAofAdmin();
         return app;
     }

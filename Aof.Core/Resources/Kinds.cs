@@ -66,6 +66,9 @@ public sealed class TriggerResource : Resource
     /// <summary>Lane for every message of this trigger unless its command says otherwise.</summary>
     public Priority Priority { get; init; } = Priority.Normal;
 
+    /// <summary>Filter fields of <c>config</c> (events, channels, users, patterns, chat_ids, guild_ids, service_ids, repositories, branches).</summary>
+    public Triggers.TriggerFilters Filters { get; init; } = Triggers.TriggerFilters.None;
+
     /// <summary>Typed GitHub settings; set when <see cref="Type"/> is GitHub.</summary>
     public GitHubTriggerConfig? GitHub { get; init; }
 }

@@ -33,6 +33,20 @@ public sealed partial class WebhookReceiver
         await result.WriteAsync(context);
     }
 
+    /// <summary><c>GET /webhook/{platform}</c>: a platform's subscription handshake (WhatsApp); others answer 405.</summary>
+    public async Task HandleHandshakeAsync(HttpContext context, string platformName)
+    {
+        var result = !_platforms.TryGetValue(platformName, out var platform)
+            ? Error(Outcomes.NotFound, StatusCodes.Status404NotFound, $"unknown platform '{platformName}'")
+            : platform is IWebhookHandshake handshake
+                ? handshake.Handshake(context.Request)
+                : Error(Outcomes.BadRequest, StatusCodes.Status405MethodNotAllowed, $"platform '{platform.Name}' takes POST only");
+        AofTelemetry.WebhooksReceived.Add(1,
+            new("platform", platform is null ? "unknown" : platformName.ToLowerInvariant()),
+            new("outcome", result.Outcome));
+        await result.WriteAsync(context);
+    }
+
     private async Task<WebhookResult> ReceiveAsync(HttpContext context, string platformName)
     {
         if (!_platforms.TryGetValue(platformName, out var platform))

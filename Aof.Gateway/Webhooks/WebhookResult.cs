@@ -16,6 +16,8 @@ public sealed record WebhookResult(string Outcome, int StatusCode, object Body, 
         public const string TooLarge = "too_large";
         public const string Unavailable = "unavailable";
         public const string Ping = "ping";
+        public const string Handshake = "handshake";
+        public const string Forbidden = "forbidden";
     }
 
     public static WebhookResult Error(string outcome, int status, string message) => new(outcome, status, new ErrorResponse(message));
@@ -31,6 +33,12 @@ public sealed record WebhookResult(string Outcome, int StatusCode, object Body, 
         var response = context.Response;
         response.StatusCode = StatusCode;
         if (RetryAfterSecs is { } secs) response.Headers.RetryAfter = secs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (Body is PlainText plain)
+        {
+            response.ContentType = "text/plain; charset=utf-8";
+            await response.WriteAsync(plain.Text, context.RequestAborted);
+            return;
+        }
         var typeInfo = WebhookJsonContext.Default.GetTypeInfo(Body.GetType())
                        ?? throw new InvalidOperationException($"no JSON contract for {Body.GetType().Name}");
         await response.WriteAsJsonAsync(Body, typeInfo, contentType: null, context.RequestAborted);

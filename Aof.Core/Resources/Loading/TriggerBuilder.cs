@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Aof.Core.Events;
+using Aof.Core.Triggers;
 
 namespace Aof.Core.Resources.Loading;
 
@@ -41,6 +43,7 @@ internal static class TriggerBuilder
             Commands = commands,
             DefaultAgent = defaultAgent,
             Priority = priority,
+            Filters = ReadFilters(env.Metadata.Name, type, config, ctx),
             GitHub = string.Equals(type, "GitHub", StringComparison.OrdinalIgnoreCase) ? ReadGitHub(spec, config, ctx) : null,
         };
     }
@@ -112,6 +115,44 @@ internal static class TriggerBuilder
         }
 
         return commands;
+    }
+
+    /// <summary>The filter fields; every pattern is compiled now so a bad one fails the load, naming the trigger.</summary>
+    private static TriggerFilters ReadFilters(string triggerName, string type, JsonObject config, DocumentContext ctx)
+    {
+        const string path = "spec.config";
+        var isGitHub = string.Equals(type, "GitHub", StringComparison.OrdinalIgnoreCase);
+        var patterns = new List<Regex>();
+        var patternTexts = ctx.StringList(config, "patterns", path);
+        for (var i = 0; i < patternTexts.Count; i++)
+        {
+            try
+            {
+                patterns.Add(TriggerFilters.CompilePattern(patternTexts[i]));
+            }
+            catch (ArgumentException ex)
+            {
+                ctx.Error($"{path}.patterns[{i}]", $"trigger '{triggerName}': invalid regular expression '{patternTexts[i]}': {ex.Message}",
+                    ctx.LineOf(config, "patterns"));
+            }
+        }
+
+        var users = ctx.StringList(config, "users", path);
+        // GitHub's events, repositories and branches live in GitHubTriggerConfig (read there, once).
+        if (isGitHub) return new TriggerFilters { Users = users, Patterns = patterns };
+
+        return new TriggerFilters
+        {
+            Events = ctx.StringList(config, "events", path),
+            Channels = ctx.StringList(config, "channels", path),
+            Users = users,
+            Patterns = patterns,
+            ChatIds = ctx.StringList(config, "chat_ids", path),
+            GuildIds = ctx.StringList(config, "guild_ids", path),
+            ServiceIds = ctx.StringList(config, "service_ids", path),
+            Repositories = ctx.StringList(config, "repositories", path),
+            Branches = ctx.StringList(config, "branches", path),
+        };
     }
 
     private static GitHubTriggerConfig? ReadGitHub(JsonObject spec, JsonObject config, DocumentContext ctx)

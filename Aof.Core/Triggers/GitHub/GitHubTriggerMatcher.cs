@@ -19,7 +19,8 @@ public static class GitHubTriggerMatcher
         var matches = new List<TriggerMatch>();
         foreach (var trigger in triggers)
         {
-            if (!trigger.Enabled || !IsGitHub(trigger) || !PassesFilters(trigger.GitHub, ev))
+            if (!trigger.Enabled || !IsGitHub(trigger) || !PassesFilters(trigger.GitHub, ev) ||
+                !trigger.Filters.PassesUserAndText(ev.Sender, ev.CommentBody))
             {
                 continue;
             }

@@ -26,6 +26,9 @@ public sealed class GitHubTriggerSet
 
     public bool IsEmpty => _triggers.Length == 0;
 
+    /// <summary>Every enabled GitHub trigger, in catalog order.</summary>
+    public IReadOnlyList<TriggerResource> All => _triggers;
+
     public int DistinctSecrets => _secrets.Length;
 
     /// <summary>

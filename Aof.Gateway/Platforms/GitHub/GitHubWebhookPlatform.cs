@@ -2,17 +2,23 @@ using Aof.Core.Configuration;
 using Aof.Core.Resources;
 using Aof.Core.Triggers;
 using Aof.Core.Triggers.GitHub;
+using Aof.Gateway.Platforms.Common;
 using Aof.Gateway.Webhooks;
 using Microsoft.Extensions.Options;
 using static Aof.Gateway.Webhooks.WebhookResult;
 
 namespace Aof.Gateway.Platforms.GitHub;
 
-/// <summary>GitHub deliveries: verify against the triggers' secrets, read the event, match, publish.</summary>
+/// <summary>
+/// GitHub deliveries: verify against the triggers' secrets, read the event, match, publish. With
+/// <c>platforms.github.organizations[]</c> configured, the organization in the payload picks the one secret
+/// the delivery is checked against instead (unknown organization -> 404, wrong secret -> 401, never a fallback).
+/// </summary>
 public sealed class GitHubWebhookPlatform(
     ResourceCatalog catalog,
     EnvelopePublisher publisher,
-    IOptions<AofOptions> options) : IWebhookPlatform
+    IOptions<AofOptions> options,
+    PlatformCredentials credentials) : IWebhookPlatform
 {
     public const string PlatformName = "github";
 
@@ -25,7 +31,11 @@ public sealed class GitHubWebhookPlatform(
     public async Task<WebhookResult> HandleAsync(HttpRequest request, ReadOnlyMemory<byte> body, CancellationToken ct)
     {
         // 1. Signature over the raw bytes (for a form body: the whole form, not the decoded payload).
-        var candidates = _triggers.Value.Authenticate(body.Span, request.Headers[GitHubSignature.HeaderName]);
+        WebhookResult? refusal = null;
+        var candidates = credentials.GitHubOrganizations.Count > 0
+            ? AuthenticateByOrganization(request, body, out refusal)
+            : _triggers.Value.Authenticate(body.Span, request.Headers[GitHubSignature.HeaderName]);
+        if (refusal is not null) return refusal;
         if (candidates.Count == 0)
             return Error(Outcomes.Unauthorized, StatusCodes.Status401Unauthorized, $"missing or invalid {GitHubSignature.HeaderName}");
 
@@ -51,6 +61,20 @@ public sealed class GitHubWebhookPlatform(
             PublishStatus.TooLarge => Error(Outcomes.TooLarge, StatusCodes.Status413PayloadTooLarge, published.Error!),
             _ => Published(published),
         };
+    }
+
+    private IReadOnlyList<TriggerResource> AuthenticateByOrganization(HttpRequest request, ReadOnlyMemory<byte> body, out WebhookResult? refusal)
+    {
+        // The organization is read from the unverified body only to choose the secret; nothing else is done with it yet.
+        var org = GitHubEventReader.Read("unknown", GitHubEventReader.ExtractJson(body, request.ContentType).Span).Org;
+        var tenant = org is null ? null : credentials.GitHubOrganizations.FirstOrDefault(o => o.Name.Equals(org, StringComparison.OrdinalIgnoreCase));
+        if (tenant is null)
+        {
+            refusal = Error(Outcomes.NotFound, StatusCodes.Status404NotFound, $"unknown GitHub organization '{org}'");
+            return [];
+        }
+        refusal = null;
+        return GitHubSignature.Verify(body.Span, request.Headers[GitHubSignature.HeaderName], tenant.WebhookSecret) ? _triggers.Value.All : [];
     }
 
     private static string RequiredHeader(HttpRequest request, string name)
