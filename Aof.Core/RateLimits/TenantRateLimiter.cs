@@ -11,7 +11,7 @@ namespace Aof.Core.RateLimits;
 /// execution's concurrency slots are renewed here every third of their TTL until it is released, so a worker that dies
 /// frees its slots within one TTL (the queue's visibility timeout) and a live one never loses them.
 /// </summary>
-public sealed class TenantRateLimiter : IAsyncDisposable
+public sealed class TenantRateLimiter : IAsyncDisposable, IDisposable
 {
     public const string RateLimitReason = "rate_limit";
     public const string ConcurrencyLimitReason = "concurrency_limit";
@@ -129,8 +129,15 @@ public sealed class TenantRateLimiter : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops renewing; slots still held expire on their own.</summary>
+    public void Dispose()
+    {
+        if (!_stop.IsCancellationRequested) _stop.Cancel();
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_stop.IsCancellationRequested) return;
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_renewals is { } renewals)
         {
@@ -143,7 +150,6 @@ public sealed class TenantRateLimiter : IAsyncDisposable
                 // Stopped.
             }
         }
-        _stop.Dispose();
     }
 }
 
