@@ -1,5 +1,6 @@
 using Aof.Core.Executions;
 using Aof.Core.Queue;
+using Aof.Core.RateLimits;
 using Microsoft.Extensions.Configuration;
 
 namespace Aof.Core.Configuration;
@@ -92,4 +93,7 @@ public sealed class RuntimeOptions
 {
     /// <summary>Per-execution timeout (AOF: runtime.task_timeout_secs).</summary>
     public int TaskTimeoutSecs { get; set; } = 300;
+
+    /// <summary>Tenant rate limits (<c>runtime.rate_limits</c>), checked by <see cref="RateLimitConfiguration"/> at startup.</summary>
+    public RateLimitOptions RateLimits { get; set; } = new();
 }
