@@ -14,7 +14,7 @@ return await AofServiceHost.RunAsync("aof-gateway", args,
         builder.Services.AddAofBackends(builder.Configuration);
         builder.Services.AddAofResources(builder.Configuration); // loads now: a bad resource tree stops the start
         builder.Services.AddAofGateway();
-        if (mode == AofModes.Standalone) builder.Services.AddAofRuntime();
+        if (mode == AofModes.Standalone) builder.Services.AddAofRuntime().AddAofAgents();
         GatewayHosting.ConfigureKestrel(builder);
     },
     map: app =>

@@ -15,5 +15,6 @@ return await AofServiceHost.RunAsync("aof-worker", args,
         builder.Services.AddAofBackends(builder.Configuration);
         builder.Services.AddAofResources(builder.Configuration); // loads now: a bad resource tree stops the start
         builder.Services.AddAofRuntime();
+        builder.Services.AddAofAgents(); // checks agents and fleets now: an unknown tool stops the start
     },
     map: app => app.MapDefaultEndpoints());

@@ -8,6 +8,15 @@ namespace Aof.Runtime.Execution;
 /// </summary>
 public sealed record ExecutionRequest(EventEnvelope Envelope, int Attempt, ReadOnlyMemory<byte> Body)
 {
+    /// <summary>
+    /// Input for an Agent or Fleet target instead of the prompt built from the event (a flow's Agent node
+    /// passes its rendered input here); null: the prompt is built from the envelope.
+    /// </summary>
+    public string? Input { get; init; }
+
+    /// <summary>Whether an Agent or Fleet target replies where the event came from; a flow node sets false and replies itself.</summary>
+    public bool PostReply { get; init; } = true;
+
     public static ExecutionRequest For(EventEnvelope envelope, int attempt = 1) =>
         new(envelope, attempt, EnvelopeCodec.Serialize(envelope));
 }
