@@ -60,12 +60,14 @@ public sealed class NatsExecutionStore : IExecutionStore
     public Task RecordRunningAsync(string id, int attempt, string worker, DateTimeOffset startedAt, CancellationToken ct) =>
         UpdateAsync(id, s =>
         {
+            if (ExecutionStatus.IsWaiting(s.Status)) return false;
             s.Status = ExecutionStatus.Running;
             s.Attempts = attempt;
             s.Worker = worker;
             s.StartedAt = Ms(startedAt);
             s.FinishedAt = null;
             s.DurationMs = null;
+            return true;
         }, ct);
 
     public Task RecordSucceededAsync(string id, string? output, DateTimeOffset finishedAt, CancellationToken ct)
@@ -110,6 +112,46 @@ public sealed class NatsExecutionStore : IExecutionStore
             s.DurationMs = null;
         }, ct);
 
+    public Task RecordSuspendedAsync(string id, string status, string checkpoint, CancellationToken ct) =>
+        UpdateAsync(id, s =>
+        {
+            s.Status = status;
+            s.FlowCheckpoint = checkpoint;
+            s.FlowDecision = null;
+        }, ct);
+
+    public async Task<FlowCheckpointEntry?> GetCheckpointAsync(string id, CancellationToken ct)
+    {
+        var bucket = await BucketAsync(ct).ConfigureAwait(false);
+        var entry = Absent(await Guard(bucket.TryGetEntryAsync<byte[]>(NatsNames.Token(id), cancellationToken: ct), ct).ConfigureAwait(false));
+        if (!entry.Success || entry.Value.Value is not { Length: > 0 } json) return null;
+        var stored = Deserialize(json);
+        return new FlowCheckpointEntry(stored.Status ?? ExecutionStatus.Queued, stored.FlowCheckpoint, stored.FlowDecision);
+    }
+
+    public Task<bool> TryTransitionAsync(string id, string fromStatus, string toStatus, string? decision, CancellationToken ct) =>
+        UpdateAsync(id, s =>
+        {
+            if (s.Status != fromStatus) return false;
+            s.Status = toStatus;
+            if (decision is not null) s.FlowDecision = decision;
+            return true;
+        }, ct, createMissing: false);
+
+    public Task RecordRejectedAsync(string id, string? output, string reason, DateTimeOffset finishedAt, CancellationToken ct)
+    {
+        var cut = OutputTruncation.Truncate(output, _options.OutputLimitBytes, out var truncated);
+        return UpdateAsync(id, s =>
+        {
+            s.Status = ExecutionStatus.Rejected;
+            s.FinishedAt = Ms(finishedAt);
+            s.Output = cut;
+            s.OutputTruncated = truncated;
+            s.Error = reason;
+            s.ComputeDuration();
+        }, ct);
+    }
+
     public async Task<ExecutionRecord?> GetAsync(string id, CancellationToken ct)
     {
         var bucket = await BucketAsync(ct).ConfigureAwait(false);
@@ -119,7 +161,11 @@ public sealed class NatsExecutionStore : IExecutionStore
     }
 
     /// <summary>Read, change, write back if nobody wrote in between; else again. A missing record is created.</summary>
-    private async Task UpdateAsync(string id, Action<StoredRecord> change, CancellationToken ct)
+    private Task UpdateAsync(string id, Action<StoredRecord> change, CancellationToken ct) =>
+        UpdateAsync(id, s => { change(s); return true; }, ct);
+
+    /// <summary>As above; when <paramref name="change"/> returns false nothing is written and the result is false.</summary>
+    private async Task<bool> UpdateAsync(string id, Func<StoredRecord, bool> change, CancellationToken ct, bool createMissing = true)
     {
         var bucket = await BucketAsync(ct).ConfigureAwait(false);
         var key = NatsNames.Token(id);
@@ -127,14 +173,15 @@ public sealed class NatsExecutionStore : IExecutionStore
         {
             var entry = Absent(await Guard(bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: ct), ct).ConfigureAwait(false));
             var exists = entry.Success && entry.Value.Value is { Length: > 0 };
+            if (!exists && !createMissing) return false;
             var stored = exists ? Deserialize(entry.Value.Value!) : new StoredRecord();
-            change(stored);
+            if (!change(stored)) return false;
             var json = JsonSerializer.SerializeToUtf8Bytes(stored, ExecutionJsonContext.Default.StoredRecord);
 
             NatsResult<ulong> written = exists
                 ? await Guard(bucket.TryUpdateAsync(key, json, entry.Value.Revision, cancellationToken: ct), ct).ConfigureAwait(false)
                 : await Guard(bucket.TryCreateAsync(key, json, cancellationToken: ct), ct).ConfigureAwait(false);
-            if (written.Success) return;
+            if (written.Success) return true;
             if (written.Error is not (NatsKVWrongLastRevisionException or NatsKVCreateException)) throw Failure(written.Error);
             if (attempt >= MaxConflicts)
                 throw new InvalidOperationException($"execution record {id} kept changing under {MaxConflicts} concurrent writes", written.Error);
@@ -209,6 +256,8 @@ internal sealed class StoredRecord
     public string? Error { get; set; }
     public string? DeadLetterReason { get; set; }
     public string? Worker { get; set; }
+    public string? FlowCheckpoint { get; set; }
+    public string? FlowDecision { get; set; }
 
     public void ComputeDuration() =>
         DurationMs = StartedAt is { } s && FinishedAt is { } f ? Math.Max(0, f - s) : null;
