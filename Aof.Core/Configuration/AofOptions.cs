@@ -92,4 +92,10 @@ public sealed class RuntimeOptions
 {
     /// <summary>Per-execution timeout (AOF: runtime.task_timeout_secs).</summary>
     public int TaskTimeoutSecs { get; set; } = 300;
+
+    /// <summary>
+    /// How often a flow waiting for approval is checked for a decision (its message is deferred by this long, no
+    /// worker held in between): an approve or reject takes effect within this time.
+    /// </summary>
+    public int ApprovalPollMs { get; set; } = 5000;
 }
