@@ -6,7 +6,7 @@ namespace Aof.Core.Queue;
 /// The queue contract of DESIGN.md. Every backend (memory, Redis Streams, NATS JetStream) implements it
 /// and passes the same conformance tests:
 /// at-least-once; one consumer group shared by all workers; ack removes for good; nack(delay) redelivers
-/// after the delay with attempt+1; past max_retries to the dead-letter queue; a lease that is not renewed
+/// after the delay with attempt+1; defer(delay) does the same with the attempt unchanged; past max_retries to the dead-letter queue; a lease that is not renewed
 /// expires and the message is redelivered; publishing with a dedup key is idempotent within the window;
 /// high priority first without starving low.
 /// </summary>
@@ -41,6 +41,13 @@ public interface IMessageQueue : IAsyncDisposable
     /// dead-letter queue with reason <see cref="DeadLetterReasons.MaxRetriesExceeded"/> and <paramref name="error"/>.
     /// </summary>
     Task<NackOutcome> NackAsync(Delivery delivery, TimeSpan delay, string error, CancellationToken ct);
+
+    /// <summary>
+    /// Not now, and not a failure (tenant rate limit, durable wait): the message becomes visible again after
+    /// <paramref name="delay"/> with its attempt UNCHANGED, so deferring never counts against max_retries and
+    /// never dead-letters. Like a nack, a deferral whose lease was already lost is a no-op.
+    /// </summary>
+    Task DeferAsync(Delivery delivery, TimeSpan delay, CancellationToken ct);
 
     /// <summary>Moves the message to the dead-letter queue at once (poison message, unknown target...).</summary>
     Task DeadLetterAsync(Delivery delivery, string reason, string? lastError, CancellationToken ct);

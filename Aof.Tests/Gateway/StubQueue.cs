@@ -36,6 +36,7 @@ public sealed class StubQueue(StubQueue.Mode mode) : IMessageQueue
     public Task DeadLetterAsync(Delivery delivery, string reason, string? lastError, CancellationToken ct) => throw Unused();
     public Task RenewLeaseAsync(Delivery delivery, CancellationToken ct) => throw Unused();
     public Task ReleaseAsync(Delivery delivery, CancellationToken ct) => throw Unused();
+    public Task DeferAsync(Delivery delivery, TimeSpan delay, CancellationToken ct) => throw Unused();
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private static InvalidOperationException Unused() => new("StubQueue only supports publishing");

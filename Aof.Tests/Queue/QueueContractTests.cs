@@ -400,6 +400,96 @@ public abstract class QueueContractTests : IAsyncLifetime
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task Defer_hides_the_message_until_the_delay_passes_with_the_attempt_unchanged()
+    {
+        var q = await CreateQueueAsync();
+        var m = Msg(Priority.High, maxRetries: 3);
+        await q.PublishAsync([m], null, Ct);
+        var d1 = await FetchOneAsync(q);
+        await q.NackAsync(d1, TimeSpan.Zero, "once", Ct);
+        var d2 = await FetchOneAsync(q);
+        Assert.Equal(2, d2.Attempt);
+
+        await q.DeferAsync(d2, TimeSpan.FromMilliseconds(1500), Ct);
+        var stats = await q.GetStatsAsync(Ct);
+        Assert.Equal((0, 0, 1), (stats.Ready, stats.InFlight, stats.Delayed));
+        Assert.Empty(await q.FetchAsync(1, TimeSpan.FromMilliseconds(300), Ct));
+
+        var d3 = await FetchOneAsync(q);
+        Assert.Equal(m.Id, d3.MessageId);
+        Assert.Equal(2, d3.Attempt);
+        Assert.Equal(3, d3.MaxRetries);
+        Assert.Equal(Priority.High, d3.Priority);
+        Assert.Equal(m.Body.ToArray(), d3.Body.ToArray());
+        Assert.NotNull(d3.EnqueuedAt);
+        await q.AckAsync(d3, Ct);
+        Assert.Empty(await q.FetchAsync(1, TimeSpan.FromMilliseconds(300), Ct));
+        stats = await q.GetStatsAsync(Ct);
+        Assert.Equal((0, 0, 0, 0), (stats.Ready, stats.InFlight, stats.Delayed, stats.DeadLettered));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Deferring_past_max_retries_never_dead_letters_and_leaves_the_retry_budget_intact()
+    {
+        var q = await CreateQueueAsync();
+        var m = Msg(maxRetries: 0);
+        await q.PublishAsync([m], null, Ct);
+
+        // Many deferrals of a message with no retries at all: each comes back as attempt 1.
+        for (var i = 0; i < 5; i++)
+        {
+            var d = await FetchOneAsync(q);
+            Assert.Equal(1, d.Attempt);
+            await q.DeferAsync(d, TimeSpan.FromMilliseconds(50), Ct);
+        }
+        var last = await FetchOneAsync(q);
+        Assert.Equal(1, last.Attempt);
+        Assert.Null(await q.DeadLetters.GetAsync(m.Id, Ct));
+        // The one real failure it is allowed is still its to spend.
+        Assert.Equal(NackOutcome.DeadLettered, await q.NackAsync(last, TimeSpan.Zero, "the real failure", Ct));
+        Assert.Equal(1, (await q.DeadLetters.GetAsync(m.Id, Ct))!.Attempts);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Deferred_messages_are_shared_by_all_consumers_and_each_comes_back_once()
+    {
+        var options = Options();
+        var a = await CreateQueueAsync(options);
+        var b = await CreateConsumerAsync(a, options);
+        var sent = Enumerable.Range(0, 40).Select(_ => Msg()).ToList();
+        await a.PublishAsync(sent, null, Ct);
+
+        var first = await FetchAtLeastAsync(a, 40);
+        Assert.Equal(40, first.Count);
+        await Task.WhenAll(first.Select(d => a.DeferAsync(d, TimeSpan.FromMilliseconds(400), Ct)));
+        Assert.Equal(40, (await a.GetStatsAsync(Ct)).Delayed);
+
+        // Whichever consumer polls promotes them; every one comes back exactly once with attempt 1.
+        var back = new List<Delivery>();
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (back.Count < 40 && DateTime.UtcNow < until)
+        {
+            back.AddRange(await b.FetchAsync(40, TimeSpan.FromMilliseconds(100), Ct));
+            back.AddRange(await a.FetchAsync(40, TimeSpan.FromMilliseconds(100), Ct));
+        }
+        Assert.Equal(sent.Select(m => m.Id).Order(), back.Select(d => d.MessageId).Order());
+        Assert.All(back, d => Assert.Equal(1, d.Attempt));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Defer_without_delay_makes_the_message_visible_at_once_with_the_same_attempt()
+    {
+        var q = await CreateQueueAsync();
+        var m = Msg();
+        await q.PublishAsync([m], null, Ct);
+        var d1 = await FetchOneAsync(q);
+        await q.DeferAsync(d1, TimeSpan.Zero, Ct);
+        var d2 = Assert.Single(await q.FetchAsync(1, TimeSpan.FromSeconds(2), Ct));
+        Assert.Equal(m.Id, d2.MessageId);
+        Assert.Equal(1, d2.Attempt);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task Stats_count_messages_by_state_and_lane()
     {
         var q = await CreateQueueAsync();

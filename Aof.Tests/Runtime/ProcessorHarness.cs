@@ -126,6 +126,7 @@ internal sealed class FlakyFetchQueue(IMessageQueue inner, int failures) : IMess
     public Task DeadLetterAsync(Delivery delivery, string reason, string? lastError, CancellationToken ct) => inner.DeadLetterAsync(delivery, reason, lastError, ct);
     public Task RenewLeaseAsync(Delivery delivery, CancellationToken ct) => inner.RenewLeaseAsync(delivery, ct);
     public Task ReleaseAsync(Delivery delivery, CancellationToken ct) => inner.ReleaseAsync(delivery, ct);
+    public Task DeferAsync(Delivery delivery, TimeSpan delay, CancellationToken ct) => inner.DeferAsync(delivery, delay, ct);
     public Task<QueueStats> GetStatsAsync(CancellationToken ct) => inner.GetStatsAsync(ct);
     public Task<bool> PingAsync(CancellationToken ct) => inner.PingAsync(ct);
     public ValueTask DisposeAsync() => inner.DisposeAsync();
@@ -152,6 +153,7 @@ internal sealed class FlakyAckQueue(IMessageQueue inner, int failures) : IMessag
     public Task DeadLetterAsync(Delivery delivery, string reason, string? lastError, CancellationToken ct) => inner.DeadLetterAsync(delivery, reason, lastError, ct);
     public Task RenewLeaseAsync(Delivery delivery, CancellationToken ct) => inner.RenewLeaseAsync(delivery, ct);
     public Task ReleaseAsync(Delivery delivery, CancellationToken ct) => inner.ReleaseAsync(delivery, ct);
+    public Task DeferAsync(Delivery delivery, TimeSpan delay, CancellationToken ct) => inner.DeferAsync(delivery, delay, ct);
     public Task<QueueStats> GetStatsAsync(CancellationToken ct) => inner.GetStatsAsync(ct);
     public Task<bool> PingAsync(CancellationToken ct) => inner.PingAsync(ct);
     public ValueTask DisposeAsync() => inner.DisposeAsync();

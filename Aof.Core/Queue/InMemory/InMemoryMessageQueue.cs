@@ -150,6 +150,19 @@ public sealed class InMemoryMessageQueue : IMessageQueue, IDeadLetterQueue
         }
     }
 
+    public Task DeferAsync(Delivery delivery, TimeSpan delay, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            if (TakeLeaseLocked(delivery) is not { } msg) return Task.CompletedTask;
+            msg.Attempt = delivery.Attempt;
+            if (delay <= TimeSpan.Zero) _lanes[(int)msg.Priority].Enqueue(msg);
+            else _delayed.Enqueue(msg, _time.GetUtcNow() + delay);
+            SignalLocked();
+        }
+        return Task.CompletedTask;
+    }
+
     public Task DeadLetterAsync(Delivery delivery, string reason, string? lastError, CancellationToken ct)
     {
         lock (_lock)

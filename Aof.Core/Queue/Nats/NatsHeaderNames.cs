@@ -6,7 +6,7 @@ namespace Aof.Core.Queue.Nats;
 
 /// <summary>
 /// The headers AOF puts on JetStream messages. Lane messages carry id, max retries, enqueue time and, for a
-/// released copy, the attempt it had; dead letters add reason, last error, attempts, lane and when.
+/// released or deferred copy, the attempt it had; deferred copies add their lane and due time; dead letters add reason, last error, attempts, lane and when.
 /// Free text (reason, error) is percent-encoded: NATS header values cannot hold line breaks.
 /// </summary>
 public static class NatsHeaderNames
@@ -17,6 +17,9 @@ public static class NatsHeaderNames
 
     /// <summary>Attempt of the first delivery of this stream message (absent = 1); set on released copies.</summary>
     public const string AttemptBase = "Aof-Attempt";
+
+    /// <summary>On a deferred copy: unix ms at which it goes back onto its lane (named by <see cref="Lane"/>).</summary>
+    public const string DueAt = "Aof-Due-At";
 
     public const string Reason = "Aof-Reason";
     public const string Error = "Aof-Error";

@@ -17,6 +17,9 @@ namespace Aof.Core.Queue.Nats;
 /// <item>attempt = the <c>Aof-Attempt</c> header (1 unless the message is a released copy) + NumDelivered - 1, so nacks
 /// (NAK with delay) and expired leases count, and a release, which publishes a copy carrying the attempt and acks
 /// the original, does not;</item>
+/// <item>defer = a copy carrying the attempt, its lane and due time goes to the <c>{prefix}-deferred</c> stream and the
+/// original is acked (a NAK would count as a delivery); fetches move due copies back onto their lanes
+/// (<see cref="PromoteDeferredAsync"/>), NAK-delaying the ones not due yet;</item>
 /// <item>renew = in-progress ack (+WPI); ack, nak, term and renew are double acks, confirmed by the server;</item>
 /// <item>dead letters go to their own stream, one subject per message id (<see cref="NatsDeadLetterQueue"/>);</item>
 /// <item>dedup claims live in a KV bucket that returns the original ids (<see cref="NatsDedup"/>).</item>
@@ -30,6 +33,10 @@ public sealed class NatsMessageQueue : IMessageQueue
     private static readonly TimeSpan FirstPollDelay = TimeSpan.FromMilliseconds(2);
     private static readonly TimeSpan MaxPollDelay = TimeSpan.FromMilliseconds(50);
     private const string LeaseExpiredError = "lease expired without ack";
+    private const int PromoteBatch = 256;
+    private static readonly TimeSpan PromoteInterval = TimeSpan.FromMilliseconds(100);
+    // A promotion's publish + ack pair is not cut in half by a fetch being cancelled (shutdown).
+    private static readonly TimeSpan PromoteOneTimeout = TimeSpan.FromSeconds(5);
 
     // Header bytes besides the headers themselves: "NATS/1.0\r\n" and the closing "\r\n".
     private const int HeaderFraming = 12;
@@ -50,6 +57,10 @@ public sealed class NatsMessageQueue : IMessageQueue
 
     // NAK delays this instance requested and that are not due yet, by stream sequence (see GetStatsAsync).
     private readonly ConcurrentDictionary<ulong, DelayedNak> _delayed = new();
+
+    // Due deferred messages are promoted at most every PromoteInterval per instance, one fetch at a time.
+    private long _nextPromoteTicks;
+    private int _promoting;
 
     private volatile Provisioned? _ready;
     private Task? _connecting;
@@ -93,10 +104,10 @@ public sealed class NatsMessageQueue : IMessageQueue
         try
         {
             if (_ready is { } raced) return raced;
-            var consumers = await _provisioner.EnsureAsync(ct).ConfigureAwait(false);
+            var (consumers, deferred) = await _provisioner.EnsureAsync(ct).ConfigureAwait(false);
             var dlq = await _js.GetStreamAsync(_names.DeadLetterStream, cancellationToken: ct).ConfigureAwait(false);
             var bucket = await new NatsKVContext(_js).GetStoreAsync(_names.DedupBucket, ct).ConfigureAwait(false);
-            var provisioned = new Provisioned(consumers, dlq, new NatsDedup(bucket, _options.DedupWindow, _time) { StaleAfter = DedupClaimStaleAfter });
+            var provisioned = new Provisioned(consumers, deferred, dlq, new NatsDedup(bucket, _options.DedupWindow, _time) { StaleAfter = DedupClaimStaleAfter });
             _ready = provisioned;
             return provisioned;
         }
@@ -335,6 +346,8 @@ public sealed class NatsMessageQueue : IMessageQueue
 
     private async Task<List<Delivery>> FetchOnceAsync(Provisioned ready, int max, CancellationToken ct)
     {
+        // Before the pulls, so what falls due now is fetched now.
+        await PromoteDeferredAsync(ready, ct).ConfigureAwait(false);
         var result = new List<Delivery>(max);
         // Lanes start as "unknown"; a lane that returns fewer than asked is empty and its share flows on.
         long[] available = [long.MaxValue, long.MaxValue, long.MaxValue];
@@ -372,6 +385,58 @@ public sealed class NatsMessageQueue : IMessageQueue
             if (available[0] == 0 && available[1] == 0 && available[2] == 0) break;
         }
         return result;
+    }
+
+    /// <summary>
+    /// Moves deferred copies that are due back onto their lanes (publish with their attempt, then ack: a crash in
+    /// between leaves a duplicate, never a loss) and NAK-delays the others by the time they have left, so the server
+    /// hands each one out again when it is due. Failures are logged: the lane pulls that follow report an outage.
+    /// </summary>
+    private async Task PromoteDeferredAsync(Provisioned ready, CancellationToken ct)
+    {
+        var now = _time.GetTimestamp();
+        if (now < Volatile.Read(ref _nextPromoteTicks)) return;
+        if (Interlocked.Exchange(ref _promoting, 1) == 1) return;
+        var full = false;
+        try
+        {
+            var msgs = await PullAsync(ready.Deferred, PromoteBatch, ct).ConfigureAwait(false);
+            full = msgs.Count == PromoteBatch;
+            if (msgs.Count == 0) return;
+            var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            using var timeout = new CancellationTokenSource(PromoteOneTimeout, _time);
+            await Task.WhenAll(msgs.Select(m => PromoteOneAsync(m, nowMs, timeout.Token))).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            _logger.LogWarning(ex, "Could not promote deferred messages of {Prefix}", _names.Prefix);
+        }
+        finally
+        {
+            // With a full batch more may be due: look again on the next fetch instead of after the pause.
+            var pause = full ? TimeSpan.Zero : PromoteInterval;
+            Volatile.Write(ref _nextPromoteTicks, now + (long)(pause.TotalSeconds * _time.TimestampFrequency));
+            Volatile.Write(ref _promoting, 0);
+        }
+    }
+
+    private async Task PromoteOneAsync(INatsJSMsg<byte[]> msg, long nowMs, CancellationToken ct)
+    {
+        var h = msg.Headers;
+        var due = NatsHeaderNames.GetLong(h, NatsHeaderNames.DueAt, 0);
+        if (due > nowMs)
+        {
+            await msg.NakAsync(Confirmed with { NakDelay = TimeSpan.FromMilliseconds(due - nowMs) }, ct).ConfigureAwait(false);
+            return;
+        }
+        PriorityNames.TryParse(NatsHeaderNames.Get(h, NatsHeaderNames.Lane), out var lane);
+        var headers = LaneHeaders(
+            NatsHeaderNames.Get(h, NatsHeaderNames.Id) ?? $"nats-deferred-{msg.Metadata?.Sequence.Stream ?? 0}",
+            NatsHeaderNames.GetInt(h, NatsHeaderNames.MaxRetries, _options.MaxRetries),
+            NatsHeaderNames.Get(h, NatsHeaderNames.EnqueuedAt) ?? NatsHeaderNames.Number(nowMs),
+            NatsHeaderNames.GetInt(h, NatsHeaderNames.AttemptBase, 1));
+        await PublishToLaneAsync(lane, msg.Data ?? [], headers, ct).ConfigureAwait(false);
+        await msg.AckAsync(Confirmed, ct).ConfigureAwait(false);
     }
 
     private static async Task<List<INatsJSMsg<byte[]>>> PullAsync(INatsJSConsumer consumer, int count, CancellationToken ct)
@@ -481,6 +546,42 @@ public sealed class NatsMessageQueue : IMessageQueue
         }
     }
 
+    /// <summary>
+    /// A NAK with delay would count as a delivery, so a deferral stores a copy that carries the attempt in the deferred
+    /// stream (or, with no delay, at the lane's tail) and then acks the original; a crash in between leaves a duplicate.
+    /// </summary>
+    public async Task DeferAsync(Delivery delivery, TimeSpan delay, CancellationToken ct)
+    {
+        var lease = LeaseOf(delivery);
+        if (delay <= TimeSpan.Zero)
+        {
+            await ReleaseAsync(delivery, ct).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            var original = lease.Msg.Headers;
+            var now = _time.GetUtcNow();
+            var enqueued = NatsHeaderNames.Get(original, NatsHeaderNames.EnqueuedAt) ?? NatsHeaderNames.Number(now.ToUnixTimeMilliseconds());
+            var headers = LaneHeaders(delivery.MessageId, delivery.MaxRetries, enqueued, delivery.Attempt);
+            headers[NatsHeaderNames.Lane] = lease.Lane.ToWire();
+            headers[NatsHeaderNames.DueAt] = NatsHeaderNames.Number((now + delay).ToUnixTimeMilliseconds());
+            var ack = await _js.PublishAsync(_names.DeferredSubject, delivery.Body, headers: headers, cancellationToken: ct).ConfigureAwait(false);
+            ack.EnsureSuccess();
+            _delayed.TryRemove(lease.StreamSeq, out _);
+            await lease.Msg.AckAsync(Confirmed, ct).ConfigureAwait(false);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            Forget(ex);
+            throw NatsFailures.Unavailable("defer", ex);
+        }
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
+        {
+            throw NatsFailures.Unavailable("defer", ex);
+        }
+    }
+
     private async Task SettleAsync(string operation, Delivery delivery, Func<INatsJSMsg<byte[]>, CancellationToken, ValueTask> settle, CancellationToken ct)
     {
         var lease = LeaseOf(delivery);
@@ -503,7 +604,8 @@ public sealed class NatsMessageQueue : IMessageQueue
 
     /// <summary>
     /// Ready = the lane consumers' num_pending (stored, never delivered); in flight = their num_ack_pending;
-    /// dead-lettered = the messages of the DLQ stream. Exact as far as the server counts them. Approximate:
+    /// dead-lettered = the messages of the DLQ stream; delayed includes every deferred copy (the deferred consumer's
+    /// pending and ack-pending). Exact as far as the server counts them. Approximate:
     /// <list type="bullet">
     /// <item>delayed: JetStream keeps a message NAK'd with a delay among the consumer's ack-pending ones and
     /// exposes no count of them. This instance counts the delays it requested itself that are not due yet and
@@ -521,6 +623,7 @@ public sealed class NatsMessageQueue : IMessageQueue
                 .Select(c => _js.GetConsumerAsync(_names.EventsStream, c, ct).AsTask())
                 .ToArray();
             var dlq = _js.GetStreamAsync(_names.DeadLetterStream, cancellationToken: ct).AsTask();
+            var deferredInfo = _js.GetConsumerAsync(_names.DeferredStream, _names.DeferredConsumer, ct).AsTask();
             await Task.WhenAll(infos).ConfigureAwait(false);
 
             var delayedByLane = DelayedByLane();
@@ -538,6 +641,9 @@ public sealed class NatsMessageQueue : IMessageQueue
                 delayed += laneDelayed;
             }
             var dead = (await dlq.ConfigureAwait(false)).Info.State.Messages;
+            // Every deferred copy is delayed, whether not yet handed out or NAK'd until due (exact across all workers).
+            var deferred = (await deferredInfo.ConfigureAwait(false)).Info;
+            delayed += (long)Math.Min(deferred.NumPending, long.MaxValue) + deferred.NumAckPending;
             return new QueueStats(readyCount, inFlight, delayed, dead, byLane);
         }
         catch (NatsJSApiException ex) when (ex.Error.Code == 404)
@@ -584,7 +690,7 @@ public sealed class NatsMessageQueue : IMessageQueue
     /// <summary>The connection belongs to the container; pending leases simply expire (AckWait) if not settled.</summary>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    internal sealed record Provisioned(INatsJSConsumer[] Consumers, INatsJSStream DeadLetterStream, NatsDedup Dedup);
+    internal sealed record Provisioned(INatsJSConsumer[] Consumers, INatsJSConsumer Deferred, INatsJSStream DeadLetterStream, NatsDedup Dedup);
 
     /// <summary>Where a delivery lives: its lane, the JetStream message (whose reply subject acks it) and stream sequence.</summary>
     private sealed record NatsLease(Priority Lane, INatsJSMsg<byte[]> Msg, ulong StreamSeq);

@@ -9,6 +9,8 @@ namespace Aof.Core.Queue.Nats;
 /// <list type="bullet">
 /// <item>stream <c>{prefix}-events</c> with subjects <c>{prefix}.events.high|normal|low</c> (work queue, file storage)</item>
 /// <item>durable pull consumers <c>{group}-high|normal|low</c>, one per lane, shared by every worker</item>
+/// <item>stream <c>{prefix}-deferred</c> (work queue) with subject <c>{prefix}.deferred</c>: deferred messages waiting for
+/// their due time, read by the durable pull consumer <c>{group}-deferred</c></item>
 /// <item>stream <c>{prefix}-dlq</c> with one subject per dead letter, <c>{prefix}.dlq.{message id}</c></item>
 /// <item>KV buckets <c>{prefix}-dedup</c> (delivery id -> message ids) and <c>{prefix}-executions</c></item>
 /// </list>
@@ -22,6 +24,9 @@ public sealed class NatsNames
         ConsumerGroup = Validate(consumerGroup, "Aof:Queue:ConsumerGroup");
         EventsStream = Prefix + "-events";
         DeadLetterStream = Prefix + "-dlq";
+        DeferredStream = Prefix + "-deferred";
+        DeferredSubject = Prefix + ".deferred";
+        DeferredConsumer = ConsumerGroup + "-deferred";
         DeadLetterSubjects = Prefix + ".dlq.>";
         DedupBucket = Prefix + "-dedup";
         ExecutionsBucket = Prefix + "-executions";
@@ -34,6 +39,9 @@ public sealed class NatsNames
     public string EventsStream { get; }
     public string DeadLetterStream { get; }
     public string DeadLetterSubjects { get; }
+    public string DeferredStream { get; }
+    public string DeferredSubject { get; }
+    public string DeferredConsumer { get; }
     public string DedupBucket { get; }
     public string ExecutionsBucket { get; }
 

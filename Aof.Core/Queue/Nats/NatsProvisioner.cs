@@ -34,6 +34,30 @@ internal sealed class NatsProvisioner(INatsConnection connection, INatsJSContext
         NumReplicas = 1,
     };
 
+    public StreamConfig DeferredStreamConfig() => new(names.DeferredStream, [names.DeferredSubject])
+    {
+        Retention = StreamConfigRetention.Workqueue,
+        Storage = StreamConfigStorage.File,
+        NumReplicas = 1,
+    };
+
+    /// <summary>
+    /// Deferred copies that are not due yet are NAK'd with the time left and wait as ack-pending, so this consumer may
+    /// hold far more of them than a lane (a rate-limited tenant's whole backlog).
+    /// </summary>
+    public ConsumerConfig DeferredConsumerConfig() => new(names.DeferredConsumer)
+    {
+        DurableName = names.DeferredConsumer,
+        FilterSubject = names.DeferredSubject,
+        AckPolicy = ConsumerConfigAckPolicy.Explicit,
+        DeliverPolicy = ConsumerConfigDeliverPolicy.All,
+        AckWait = options.VisibilityTimeout,
+        MaxDeliver = -1,
+        MaxAckPending = DeferredMaxAckPending,
+    };
+
+    public const int DeferredMaxAckPending = 1_000_000;
+
     public ConsumerConfig LaneConsumerConfig(int lane) => new(names.LaneConsumers[lane])
     {
         DurableName = names.LaneConsumers[lane],
@@ -46,36 +70,41 @@ internal sealed class NatsProvisioner(INatsConnection connection, INatsJSContext
         MaxAckPending = MaxAckPending,
     };
 
-    /// <summary>Returns the lane consumers, indexed by priority.</summary>
-    public async Task<INatsJSConsumer[]> EnsureAsync(CancellationToken ct)
+    /// <summary>Returns the lane consumers, indexed by priority, then the consumer of deferred messages.</summary>
+    public async Task<(INatsJSConsumer[] Lanes, INatsJSConsumer Deferred)> EnsureAsync(CancellationToken ct)
     {
         ThrowIfNoJetStream();
         try
         {
             await EnsureStreamAsync(EventsStreamConfig(), CompareEvents, ct).ConfigureAwait(false);
             await EnsureStreamAsync(DeadLetterStreamConfig(), CompareDeadLetters, ct).ConfigureAwait(false);
+            await EnsureStreamAsync(DeferredStreamConfig(), CompareCommon, ct).ConfigureAwait(false);
             await EnsureDedupBucketAsync(ct).ConfigureAwait(false);
 
             var consumers = new INatsJSConsumer[PriorityScheduler.LaneCount];
             for (var lane = 0; lane < consumers.Length; lane++)
-            {
-                try
-                {
-                    consumers[lane] = await js.CreateOrUpdateConsumerAsync(names.EventsStream, LaneConsumerConfig(lane), ct).ConfigureAwait(false);
-                }
-                catch (NatsJSApiException ex) when (ex.Error.Code is not (503 or 408))
-                {
-                    throw new QueueConfigurationException(
-                        $"NATS consumer '{names.LaneConsumers[lane]}' on stream '{names.EventsStream}' cannot be created or updated: " +
-                        $"{ex.Error.Description} (error {ex.Error.ErrCode}). A work-queue stream allows one consumer per subject; " +
-                        "remove other consumers of the lane subjects or use another Aof:Queue:Prefix.", ex);
-                }
-            }
-            return consumers;
+                consumers[lane] = await EnsureConsumerAsync(names.EventsStream, LaneConsumerConfig(lane), ct).ConfigureAwait(false);
+            var deferred = await EnsureConsumerAsync(names.DeferredStream, DeferredConsumerConfig(), ct).ConfigureAwait(false);
+            return (consumers, deferred);
         }
         catch (NatsNoRespondersException ex)
         {
             throw NoJetStream(ex);
+        }
+    }
+
+    private async Task<INatsJSConsumer> EnsureConsumerAsync(string stream, ConsumerConfig config, CancellationToken ct)
+    {
+        try
+        {
+            return await js.CreateOrUpdateConsumerAsync(stream, config, ct).ConfigureAwait(false);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code is not (503 or 408))
+        {
+            throw new QueueConfigurationException(
+                $"NATS consumer '{config.Name}' on stream '{stream}' cannot be created or updated: " +
+                $"{ex.Error.Description} (error {ex.Error.ErrCode}). A work-queue stream allows one consumer per subject; " +
+                "remove other consumers of its subjects or use another Aof:Queue:Prefix.", ex);
         }
     }
 

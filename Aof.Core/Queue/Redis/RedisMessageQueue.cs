@@ -346,7 +346,6 @@ public sealed class RedisMessageQueue : IMessageQueue, IDeadLetterQueue
 
     public async Task<NackOutcome> NackAsync(Delivery delivery, TimeSpan delay, string error, CancellationToken ct)
     {
-        var lease = LeaseOf(delivery);
         try
         {
             var db = Db;
@@ -355,17 +354,37 @@ public sealed class RedisMessageQueue : IMessageQueue, IDeadLetterQueue
                 await DeadLetterCoreAsync(db, delivery, DeadLetterReasons.MaxRetriesExceeded, error, delivery.Attempt).ConfigureAwait(false);
                 return NackOutcome.DeadLettered;
             }
-            var delayMs = delay <= TimeSpan.Zero ? 0 : (long)Math.Ceiling(delay.TotalMilliseconds);
-            await db.ScriptEvaluateAsync(
-                RedisQueueScripts.Nack,
-                [_keys.Lanes[(int)lease.Lane], _keys.Delayed, _keys.DelayedMessages],
-                [_group, lease.EntryId, delivery.MessageId, delayMs, delivery.Attempt + 1, (int)lease.Lane + 1]).ConfigureAwait(false);
+            await ParkAsync(db, delivery, delay, delivery.Attempt + 1).ConfigureAwait(false);
             return NackOutcome.Retried;
         }
         catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
         {
             throw RedisFailures.Unavailable("nack", ex);
         }
+    }
+
+    public async Task DeferAsync(Delivery delivery, TimeSpan delay, CancellationToken ct)
+    {
+        try
+        {
+            // The same parking as a nack (delayed ZSET, promoted by fetches), only the attempt stays as it is.
+            await ParkAsync(Db, delivery, delay, delivery.Attempt).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
+        {
+            throw RedisFailures.Unavailable("defer", ex);
+        }
+    }
+
+    /// <summary>Moves the leased entry into the delayed set, due after <paramref name="delay"/> with <paramref name="nextAttempt"/>.</summary>
+    private Task<RedisResult> ParkAsync(IDatabase db, Delivery delivery, TimeSpan delay, int nextAttempt)
+    {
+        var lease = LeaseOf(delivery);
+        var delayMs = delay <= TimeSpan.Zero ? 0 : (long)Math.Ceiling(delay.TotalMilliseconds);
+        return db.ScriptEvaluateAsync(
+            RedisQueueScripts.Nack,
+            [_keys.Lanes[(int)lease.Lane], _keys.Delayed, _keys.DelayedMessages],
+            [_group, lease.EntryId, delivery.MessageId, delayMs, nextAttempt, (int)lease.Lane + 1]);
     }
 
     public async Task DeadLetterAsync(Delivery delivery, string reason, string? lastError, CancellationToken ct)
