@@ -56,5 +56,3 @@ public sealed class JoinNode : INodeHandler
     }
 }
 
-/// <summary>How one Parallel branch ended: its last output, or its error; <see cref="FinishedOrder"/> counts completions.</summary>
-public sealed record BranchOutcome(string Branch, JsonNode? Output, Exception? Error, int FinishedOrder);
