@@ -8,6 +8,15 @@ public static class ExecutionStatus
     public const string Failed = "failed";
     public const string Succeeded = "succeeded";
     public const string DeadLettered = "dead_lettered";
+    /// <summary>A flow's Wait node: the message is deferred until the wait is over; no worker holds it.</summary>
+    public const string Waiting = "waiting";
+    /// <summary>A flow's Approval node: waiting for POST /api/executions/{id}/approve or /reject, or its timeout.</summary>
+    public const string WaitingApproval = "waiting_approval";
+    /// <summary>The flow ended on a rejected (or timed-out) approval with no branch for rejection.</summary>
+    public const string Rejected = "rejected";
+
+    /// <summary>A suspended flow's status: a "running" write never overrides these (see IExecutionStore.RecordRunningAsync).</summary>
+    public static bool IsWaiting(string? status) => status is Waiting or WaitingApproval;
 }
 
 /// <summary>What happened to one message: kept in the store for <see cref="ExecutionOptions.RetentionHours"/>.</summary>

@@ -9,6 +9,10 @@ public interface IExecutionStore
     /// <summary>Creates records in status queued; does not overwrite the status of a record that already moved on.</summary>
     Task RecordQueuedAsync(IReadOnlyList<ExecutionRecord> records, CancellationToken ct);
 
+    /// <summary>
+    /// Does nothing while the record is <see cref="ExecutionStatus.Waiting"/> or <see cref="ExecutionStatus.WaitingApproval"/>:
+    /// a suspended flow's message comes back to be checked, and only the flow decides when it really runs again.
+    /// </summary>
     Task RecordRunningAsync(string id, int attempt, string worker, DateTimeOffset startedAt, CancellationToken ct);
 
     /// <summary>Output is truncated to <see cref="ExecutionOptions.OutputLimitBytes"/> by the store.</summary>
@@ -23,4 +27,25 @@ public interface IExecutionStore
     Task RecordRequeuedAsync(string id, CancellationToken ct);
 
     Task<ExecutionRecord?> GetAsync(string id, CancellationToken ct);
+
+    /// <summary>
+    /// A flow stopped to wait: sets <paramref name="status"/> (waiting / waiting_approval) and the flow's checkpoint
+    /// (opaque JSON, see docs/operations.md), and clears the decision of an earlier wait.
+    /// </summary>
+    Task RecordSuspendedAsync(string id, string status, string checkpoint, CancellationToken ct);
+
+    /// <summary>The status, the flow checkpoint and the approval decision of a record; null when there is no record.</summary>
+    Task<FlowCheckpointEntry?> GetCheckpointAsync(string id, CancellationToken ct);
+
+    /// <summary>
+    /// Atomically: when the record's status is <paramref name="fromStatus"/>, sets <paramref name="toStatus"/> and (when
+    /// not null) the <paramref name="decision"/>, and returns true; otherwise changes nothing and returns false.
+    /// </summary>
+    Task<bool> TryTransitionAsync(string id, string fromStatus, string toStatus, string? decision, CancellationToken ct);
+
+    /// <summary>The flow ended on a rejected approval: final status <see cref="ExecutionStatus.Rejected"/>.</summary>
+    Task RecordRejectedAsync(string id, string? output, string reason, DateTimeOffset finishedAt, CancellationToken ct);
 }
+
+/// <summary>What a suspended flow needs to resume: its record's status, its checkpoint and the approval decision (JSON).</summary>
+public sealed record FlowCheckpointEntry(string Status, string? Checkpoint, string? Decision);

@@ -35,6 +35,7 @@ public static class AdminEndpoints
         api.MapGet("/dlq/{id}", GetDeadLetterAsync);
         api.MapPost("/dlq/{id}/replay", ReplayDeadLetterAsync);
         api.MapDelete("/dlq/{id}", PurgeDeadLetterAsync);
+        api.MapAofApprovals();
         return api;
     }
 

@@ -76,4 +76,7 @@ public sealed record DeadLetterActionResult(string Id, bool? Replayed = null, bo
 [JsonSerializable(typeof(DeadLetterPage))]
 [JsonSerializable(typeof(DeadLetterActionResult))]
 [JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(DecisionRequest))]
+[JsonSerializable(typeof(DecisionResult))]
+[JsonSerializable(typeof(ApprovalView))]
 public sealed partial class AdminJsonContext : JsonSerializerContext;

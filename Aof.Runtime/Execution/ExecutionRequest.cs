@@ -19,7 +19,19 @@ public sealed record ExecutionRequest(EventEnvelope Envelope, int Attempt, ReadO
 
     public static ExecutionRequest For(EventEnvelope envelope, int attempt = 1) =>
         new(envelope, attempt, EnvelopeCodec.Serialize(envelope));
+
+    /// <summary>The execution record's id (the queue message id); durable flows keep their state under it.</summary>
+    public string ExecutionId { get; init; } = Envelope.Id;
 }
 
-/// <summary>What a successful execution produced; <see cref="Output"/> goes to the execution record.</summary>
-public sealed record ExecutionResult(string? Output);
+/// <summary>
+/// What an execution produced; <see cref="Output"/> goes to the execution record. A flow that stopped to wait sets
+/// <see cref="DeferFor"/>: its state is saved, and the processor defers the delivery by that long instead of acking.
+/// A flow that ended on a rejected approval sets <see cref="Rejected"/> (the reason); it is recorded as rejected.
+/// </summary>
+public sealed record ExecutionResult(string? Output)
+{
+    public TimeSpan? DeferFor { get; init; }
+
+    public string? Rejected { get; init; }
+}

@@ -17,6 +17,6 @@ public sealed class FlowTargetExecutor(ResourceCatalog catalog, FlowExecutor flo
             throw new PermanentExecutionException(DeadLetterReasons.UnknownTarget, $"no AgentFlow named '{name}' is loaded");
 
         var result = await flows.ExecuteAsync(flow, request, ct);
-        return new ExecutionResult(result.OutputText);
+        return new ExecutionResult(result.OutputText) { DeferFor = result.DeferFor, Rejected = result.Rejected };
     }
 }

@@ -54,8 +54,50 @@ public sealed class FlowContext : IReferenceScope
     internal void RecordOutput(string nodeId, JsonNode? output)
     {
         _outputs[nodeId] = output;
+        _recorded?.Add(nodeId);
         PreviousNodeId = nodeId;
         PreviousOutput = output;
+    }
+
+    // Node ids recorded by a Parallel branch's context, to merge back into the flow's context.
+    private List<string>? _recorded;
+
+    /// <summary>What the branches of the Parallel before a Join produced; set for the Join node only.</summary>
+    public IReadOnlyList<BranchOutcome>? JoinInputs { get; internal set; }
+
+    /// <summary>A context for one Parallel branch: the outputs so far (copied), the Parallel node as previous.</summary>
+    internal FlowContext Fork()
+    {
+        var child = new FlowContext(Flow, Request) { _recorded = [] };
+        foreach (var (id, output) in _outputs) child._outputs[id] = output;
+        child.PreviousNodeId = PreviousNodeId;
+        child.PreviousOutput = PreviousOutput;
+        return child;
+    }
+
+    /// <summary>Takes over the outputs a branch recorded (node ids are unique, so branches never collide).</summary>
+    internal void Merge(FlowContext branch)
+    {
+        foreach (var id in branch._recorded ?? []) _outputs[id] = branch._outputs[id];
+    }
+
+    /// <summary>Restores a suspended flow's outputs and previous node from its checkpoint.</summary>
+    internal void Restore(JsonObject outputs, string? previous)
+    {
+        foreach (var (id, output) in outputs) _outputs[id] = output?.DeepClone();
+        if (previous is not null && _outputs.TryGetValue(previous, out var prev))
+        {
+            PreviousNodeId = previous;
+            PreviousOutput = prev;
+        }
+    }
+
+    /// <summary>The outputs so far as one JSON object, for a checkpoint.</summary>
+    internal JsonObject SnapshotOutputs()
+    {
+        var o = new JsonObject();
+        foreach (var (id, output) in _outputs) o[id] = output?.DeepClone();
+        return o;
     }
 
     public JsonNode? Render(string template) => TemplateRenderer.Render(template, this);

@@ -16,4 +16,13 @@ public sealed record NodeResult(JsonNode? Output)
 
     /// <summary>End node: stop, this output is the flow's output.</summary>
     public bool IsEnd { get; init; }
+
+    /// <summary>Wait / Approval: suspend the flow (state saved, message deferred) instead of going on.</summary>
+    public Durable.FlowWait? Suspend { get; init; }
+
+    /// <summary>Only connections whose <c>when</c> holds are followed, never unconditional ones (after a rejected approval).</summary>
+    public bool ExplicitBranchOnly { get; init; }
+
+    /// <summary>A rejected approval: when no connection leads on, the flow ends with status rejected and this reason.</summary>
+    public string? Rejected { get; init; }
 }

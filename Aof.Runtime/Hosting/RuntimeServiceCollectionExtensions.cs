@@ -2,7 +2,12 @@ using Aof.Core.Configuration;
 using Aof.Core.Events;
 using Aof.Runtime.Execution;
 using Aof.Runtime.Flows;
+using Aof.Core.Executions;
+using Aof.Core.Resources;
+using Aof.Runtime.Flows.Durable;
 using Aof.Runtime.Flows.Nodes;
+using Aof.Runtime.Flows.Nodes.Http;
+using Aof.Runtime.Flows.Nodes.Messaging;
 using Aof.Runtime.Processing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,6 +38,22 @@ public static class RuntimeServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeHandler, ScriptNode>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeHandler, ConditionalNode>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeHandler, EndNode>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeHandler, ParallelNode>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeHandler, JoinNode>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeHandler, HttpNode>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeHandler, SlackNode>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeHandler, DiscordNode>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeHandler, WaitNode>(sp => new WaitNode(sp.GetService<TimeProvider>())));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeHandler, ApprovalNode>(sp => new ApprovalNode(sp.GetService<TimeProvider>())));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeHandler, HumanApprovalNode>(sp => new HumanApprovalNode(sp.GetService<TimeProvider>())));
+        // Agent and Fleet nodes run targets through the registry, which itself holds the flow executor: resolve it late.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeHandler, AgentNode>(sp =>
+            new AgentNode(sp.GetRequiredService<ResourceCatalog>(), () => sp.GetRequiredService<TargetExecutorRegistry>())));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeHandler, FleetNode>(sp =>
+            new FleetNode(sp.GetRequiredService<ResourceCatalog>(), () => sp.GetRequiredService<TargetExecutorRegistry>())));
+        services.AddHttpClient(HttpCalls.ClientName);
+        services.TryAddSingleton(sp => new FlowStateStore(
+            sp.GetRequiredService<IExecutionStore>(), sp.GetRequiredService<IOptions<AofOptions>>(), sp.GetService<TimeProvider>()));
         services.TryAddSingleton<FlowExecutor>();
 
         services.AddSingleton<ITargetExecutor, FlowTargetExecutor>();

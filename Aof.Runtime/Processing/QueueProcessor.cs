@@ -31,6 +31,8 @@ public sealed partial class QueueProcessor : BackgroundService
     // A delivery the limiter could not decide on comes back after this long.
     private static readonly TimeSpan LimiterRetryDelay = TimeSpan.FromSeconds(1);
     private const string LimiterUnavailable = "limiter_unavailable";
+    /// <summary>Outcome tag of a delivery deferred by a suspended flow.</summary>
+    public const string Deferred = "deferred";
 
     private readonly IMessageQueue _queue;
     private readonly IExecutionStore _store;
@@ -348,11 +350,18 @@ public sealed partial class QueueProcessor : BackgroundService
         try
         {
             // WaitAsync: an executor that ignores its token still cannot hold the delivery past the timeout.
-            var result = await _executors.ExecuteAsync(new ExecutionRequest(envelope, delivery.Attempt, delivery.Body), execution.Token)
-                .WaitAsync(execution.Token);
+            var request = new ExecutionRequest(envelope, delivery.Attempt, delivery.Body) { ExecutionId = delivery.MessageId };
+            var result = await _executors.ExecuteAsync(request, execution.Token).WaitAsync(execution.Token);
             await running;
+            if (result.DeferFor is { } delay)
+            {
+                // A suspended flow (Wait, Approval): its state is in the store; the message sleeps, no worker holds it.
+                await SettleAsync(delivery, () => _queue.DeferAsync(delivery, delay, _abort.Token));
+                activity?.SetTag("aof.outcome", Deferred);
+                return;
+            }
             await SettleAsync(delivery, () => SucceedAsync(delivery, envelope, result, started));
-            activity?.SetTag("aof.outcome", ProcessingTelemetry.Succeeded);
+            activity?.SetTag("aof.outcome", result.Rejected is null ? ProcessingTelemetry.Succeeded : ExecutionStatus.Rejected);
         }
         catch (PermanentExecutionException ex)
         {
@@ -383,7 +392,9 @@ public sealed partial class QueueProcessor : BackgroundService
         // Ack and record are pipelined (sent together, one round trip). Should the ack fail, the message is redelivered
         // after its lease and runs again, which rewrites the record as running and then succeeded: at-least-once holds.
         var ack = _queue.AckAsync(delivery, _abort.Token);
-        var recorded = RecordAsync(() => _store.RecordSucceededAsync(delivery.MessageId, result.Output, DateTimeOffset.UtcNow, _abort.Token));
+        var recorded = result.Rejected is { } reason
+            ? RecordAsync(() => _store.RecordRejectedAsync(delivery.MessageId, result.Output, reason, DateTimeOffset.UtcNow, _abort.Token))
+            : RecordAsync(() => _store.RecordSucceededAsync(delivery.MessageId, result.Output, DateTimeOffset.UtcNow, _abort.Token));
         try
         {
             await ack;

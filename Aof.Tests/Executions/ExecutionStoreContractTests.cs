@@ -108,6 +108,60 @@ public abstract class ExecutionStoreContractTests
         Assert.Equal("0123456789", r!.Output);
         Assert.False(r.OutputTruncated);
     }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_suspended_flow_keeps_its_checkpoint_and_is_not_marked_running_until_it_resumes()
+    {
+        var store = await CreateStoreAsync(new ExecutionOptions());
+        var id = Guid.NewGuid().ToString("N");
+        await store.RecordQueuedAsync([Queued(id)], Ct);
+        await store.RecordRunningAsync(id, 1, "w1", DateTimeOffset.UtcNow, Ct);
+        await store.RecordSuspendedAsync(id, ExecutionStatus.WaitingApproval, """{"node":"approve"}""", Ct);
+
+        // The deferred message comes back to be checked: that is not a resume.
+        await store.RecordRunningAsync(id, 1, "w2", DateTimeOffset.UtcNow, Ct);
+        var entry = await store.GetCheckpointAsync(id, Ct);
+        Assert.NotNull(entry);
+        Assert.Equal(ExecutionStatus.WaitingApproval, entry.Status);
+        Assert.Equal("""{"node":"approve"}""", entry.Checkpoint);
+        Assert.Null(entry.Decision);
+        Assert.Equal("w1", (await store.GetAsync(id, Ct))!.Worker);
+
+        // Compare-and-set: a wrong "from" changes nothing; the right one sets status and decision once.
+        Assert.False(await store.TryTransitionAsync(id, ExecutionStatus.Waiting, ExecutionStatus.Queued, "{\"approved\":true}", Ct));
+        Assert.True(await store.TryTransitionAsync(id, ExecutionStatus.WaitingApproval, ExecutionStatus.Queued, "{\"approved\":true}", Ct));
+        Assert.False(await store.TryTransitionAsync(id, ExecutionStatus.WaitingApproval, ExecutionStatus.Queued, "{\"approved\":false}", Ct));
+        entry = await store.GetCheckpointAsync(id, Ct);
+        Assert.Equal(ExecutionStatus.Queued, entry!.Status);
+        Assert.Equal("{\"approved\":true}", entry.Decision);
+
+        await store.RecordRunningAsync(id, 1, "w3", DateTimeOffset.UtcNow, Ct);
+        Assert.Equal(ExecutionStatus.Running, (await store.GetAsync(id, Ct))!.Status);
+
+        // A later suspension clears the earlier decision.
+        await store.RecordSuspendedAsync(id, ExecutionStatus.Waiting, """{"node":"pause"}""", Ct);
+        entry = await store.GetCheckpointAsync(id, Ct);
+        Assert.Equal(ExecutionStatus.Waiting, entry!.Status);
+        Assert.Null(entry.Decision);
+        Assert.Null(await store.GetCheckpointAsync("missing-" + id, Ct));
+        Assert.False(await store.TryTransitionAsync("missing-" + id, ExecutionStatus.WaitingApproval, ExecutionStatus.Queued, null, Ct));
+        Assert.Null(await store.GetAsync("missing-" + id, Ct));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_rejected_flow_is_recorded_with_its_reason()
+    {
+        var store = await CreateStoreAsync(new ExecutionOptions());
+        var id = Guid.NewGuid().ToString("N");
+        var started = DateTimeOffset.UtcNow;
+        await store.RecordRunningAsync(id, 1, "w1", started, Ct);
+        await store.RecordRejectedAsync(id, "{\"approved\":false}", "approval 'a' timed out after 60s", started.AddSeconds(3), Ct);
+        var r = await store.GetAsync(id, Ct);
+        Assert.Equal(ExecutionStatus.Rejected, r!.Status);
+        Assert.Equal("approval 'a' timed out after 60s", r.Error);
+        Assert.Equal("{\"approved\":false}", r.Output);
+        Assert.Equal(3000, r.DurationMs);
+    }
 }
 
 public class OutputTruncationTests

@@ -60,4 +60,8 @@ public sealed class CountingExecutionStore : IExecutionStore
     public Task RecordDeadLetteredAsync(string id, string reason, string? error, DateTimeOffset finishedAt, CancellationToken ct) => Task.CompletedTask;
     public Task RecordRequeuedAsync(string id, CancellationToken ct) => Task.CompletedTask;
     public Task<ExecutionRecord?> GetAsync(string id, CancellationToken ct) => Task.FromResult<ExecutionRecord?>(null);
+    public Task RecordSuspendedAsync(string id, string status, string checkpoint, CancellationToken ct) => Task.CompletedTask;
+    public Task<FlowCheckpointEntry?> GetCheckpointAsync(string id, CancellationToken ct) => Task.FromResult<FlowCheckpointEntry?>(null);
+    public Task<bool> TryTransitionAsync(string id, string fromStatus, string toStatus, string? decision, CancellationToken ct) => Task.FromResult(false);
+    public Task RecordRejectedAsync(string id, string? output, string reason, DateTimeOffset finishedAt, CancellationToken ct) => Task.CompletedTask;
 }

@@ -60,6 +60,7 @@ public sealed class InMemoryExecutionStore : IExecutionStore
     {
         Update(id, r =>
         {
+            if (ExecutionStatus.IsWaiting(r.Status)) return;
             r.Status = ExecutionStatus.Running;
             r.Attempts = attempt;
             r.Worker = worker;
@@ -119,6 +120,57 @@ public sealed class InMemoryExecutionStore : IExecutionStore
         return Task.CompletedTask;
     }
 
+    public Task RecordSuspendedAsync(string id, string status, string checkpoint, CancellationToken ct)
+    {
+        UpdateEntry(id, e =>
+        {
+            e.Record.Status = status;
+            e.Checkpoint = checkpoint;
+            e.Decision = null;
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task<FlowCheckpointEntry?> GetCheckpointAsync(string id, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            if (!_records.TryGetValue(id, out var e) || e.ChangedAt + _options.Retention <= now)
+                return Task.FromResult<FlowCheckpointEntry?>(null);
+            return Task.FromResult<FlowCheckpointEntry?>(new FlowCheckpointEntry(e.Record.Status, e.Checkpoint, e.Decision));
+        }
+    }
+
+    public Task<bool> TryTransitionAsync(string id, string fromStatus, string toStatus, string? decision, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            if (!_records.TryGetValue(id, out var existing) || existing.ChangedAt + _options.Retention <= now || existing.Record.Status != fromStatus)
+                return Task.FromResult(false);
+            var e = Touch(id, now).Entry;
+            e.Record.Status = toStatus;
+            if (decision is not null) e.Decision = decision;
+            Evict(now);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task RecordRejectedAsync(string id, string? output, string reason, DateTimeOffset finishedAt, CancellationToken ct)
+    {
+        var cut = OutputTruncation.Truncate(output, _options.OutputLimitBytes, out var truncated);
+        Update(id, r =>
+        {
+            r.Status = ExecutionStatus.Rejected;
+            r.Output = cut;
+            r.OutputTruncated = truncated;
+            r.Error = reason;
+            Finish(r, finishedAt);
+        });
+        return Task.CompletedTask;
+    }
+
     public Task<ExecutionRecord?> GetAsync(string id, CancellationToken ct)
     {
         lock (_lock)
@@ -142,17 +194,19 @@ public sealed class InMemoryExecutionStore : IExecutionStore
         r.DurationMs = r.StartedAt is { } s ? (long)Math.Max(0, (finishedAt - s).TotalMilliseconds) : null;
     }
 
-    private void Update(string id, Action<ExecutionRecord> change)
+    private void Update(string id, Action<ExecutionRecord> change) => UpdateEntry(id, e => change(e.Record));
+
+    private void UpdateEntry(string id, Action<Entry> change)
     {
         lock (_lock)
         {
             var now = _time.GetUtcNow();
-            change(Touch(id, now).Record);
+            change(Touch(id, now).Entry);
             Evict(now);
         }
     }
 
-    private (ExecutionRecord Record, bool IsNew) Touch(string id, DateTimeOffset now)
+    private (ExecutionRecord Record, bool IsNew, Entry Entry) Touch(string id, DateTimeOffset now)
     {
         var stamp = ++_stamp;
         _changes.Enqueue((id, stamp));
@@ -162,17 +216,19 @@ public sealed class InMemoryExecutionStore : IExecutionStore
             {
                 // Expired but not yet evicted: start over as a new record.
                 e.Record = new ExecutionRecord { Id = id };
+                e.Checkpoint = null;
+                e.Decision = null;
                 e.Stamp = stamp;
                 e.ChangedAt = now;
-                return (e.Record, true);
+                return (e.Record, true, e);
             }
             e.Stamp = stamp;
             e.ChangedAt = now;
-            return (e.Record, false);
+            return (e.Record, false, e);
         }
         var created = new Entry { Record = new ExecutionRecord { Id = id }, Stamp = stamp, ChangedAt = now };
         _records[id] = created;
-        return (created.Record, true);
+        return (created.Record, true, created);
     }
 
     private void Evict(DateTimeOffset now)
@@ -218,5 +274,7 @@ public sealed class InMemoryExecutionStore : IExecutionStore
         public required ExecutionRecord Record { get; set; }
         public long Stamp { get; set; }
         public DateTimeOffset ChangedAt { get; set; }
+        public string? Checkpoint { get; set; }
+        public string? Decision { get; set; }
     }
 }

@@ -52,7 +52,7 @@ public sealed class NatsExecutionStore : IExecutionStore
     {
         if (records.Count == 0) return;
         var now = _time.GetUtcNow();
-        await Task.WhenAll(records.Select(r => UpdateAsync(r.Id, rememberForNextWrite: false, s =>
+        await Task.WhenAll(records.Select(r => UpdateAsync(r.Id, s =>
         {
             // Status and queued_at only when the record is new: it may already be running elsewhere.
             s.Status ??= ExecutionStatus.Queued;
@@ -68,20 +68,22 @@ public sealed class NatsExecutionStore : IExecutionStore
     }
 
     public Task RecordRunningAsync(string id, int attempt, string worker, DateTimeOffset startedAt, CancellationToken ct) =>
-        UpdateAsync(id, rememberForNextWrite: true, s =>
+        UpdateAsync(id, s =>
         {
+            if (ExecutionStatus.IsWaiting(s.Status)) return false;
             s.Status = ExecutionStatus.Running;
             s.Attempts = attempt;
             s.Worker = worker;
             s.StartedAt = Ms(startedAt);
             s.FinishedAt = null;
             s.DurationMs = null;
-        }, ct);
+            return true;
+        }, ct, rememberForNextWrite: true);
 
     public Task RecordSucceededAsync(string id, string? output, DateTimeOffset finishedAt, CancellationToken ct)
     {
         var cut = OutputTruncation.Truncate(output, _options.OutputLimitBytes, out var truncated);
-        return UpdateAsync(id, rememberForNextWrite: false, s =>
+        return UpdateAsync(id, s =>
         {
             s.Status = ExecutionStatus.Succeeded;
             s.FinishedAt = Ms(finishedAt);
@@ -92,7 +94,7 @@ public sealed class NatsExecutionStore : IExecutionStore
     }
 
     public Task RecordAttemptFailedAsync(string id, int attempt, string error, DateTimeOffset finishedAt, CancellationToken ct) =>
-        UpdateAsync(id, rememberForNextWrite: false, s =>
+        UpdateAsync(id, s =>
         {
             s.Status = ExecutionStatus.Failed;
             s.Attempts = attempt;
@@ -102,7 +104,7 @@ public sealed class NatsExecutionStore : IExecutionStore
         }, ct);
 
     public Task RecordDeadLetteredAsync(string id, string reason, string? error, DateTimeOffset finishedAt, CancellationToken ct) =>
-        UpdateAsync(id, rememberForNextWrite: false, s =>
+        UpdateAsync(id, s =>
         {
             s.Status = ExecutionStatus.DeadLettered;
             s.DeadLetterReason = reason;
@@ -112,13 +114,53 @@ public sealed class NatsExecutionStore : IExecutionStore
         }, ct);
 
     public Task RecordRequeuedAsync(string id, CancellationToken ct) =>
-        UpdateAsync(id, rememberForNextWrite: false, s =>
+        UpdateAsync(id, s =>
         {
             s.Status = ExecutionStatus.Queued;
             s.DeadLetterReason = null;
             s.FinishedAt = null;
             s.DurationMs = null;
         }, ct);
+
+    public Task RecordSuspendedAsync(string id, string status, string checkpoint, CancellationToken ct) =>
+        UpdateAsync(id, s =>
+        {
+            s.Status = status;
+            s.FlowCheckpoint = checkpoint;
+            s.FlowDecision = null;
+        }, ct);
+
+    public async Task<FlowCheckpointEntry?> GetCheckpointAsync(string id, CancellationToken ct)
+    {
+        var bucket = await BucketAsync(ct).ConfigureAwait(false);
+        var entry = Absent(await Guard(bucket.TryGetEntryAsync<byte[]>(NatsNames.Token(id), cancellationToken: ct), ct).ConfigureAwait(false));
+        if (!entry.Success || entry.Value.Value is not { Length: > 0 } json) return null;
+        var stored = Deserialize(json);
+        return new FlowCheckpointEntry(stored.Status ?? ExecutionStatus.Queued, stored.FlowCheckpoint, stored.FlowDecision);
+    }
+
+    public Task<bool> TryTransitionAsync(string id, string fromStatus, string toStatus, string? decision, CancellationToken ct) =>
+        UpdateAsync(id, s =>
+        {
+            if (s.Status != fromStatus) return false;
+            s.Status = toStatus;
+            if (decision is not null) s.FlowDecision = decision;
+            return true;
+        }, ct, createMissing: false);
+
+    public Task RecordRejectedAsync(string id, string? output, string reason, DateTimeOffset finishedAt, CancellationToken ct)
+    {
+        var cut = OutputTruncation.Truncate(output, _options.OutputLimitBytes, out var truncated);
+        return UpdateAsync(id, s =>
+        {
+            s.Status = ExecutionStatus.Rejected;
+            s.FinishedAt = Ms(finishedAt);
+            s.Output = cut;
+            s.OutputTruncated = truncated;
+            s.Error = reason;
+            s.ComputeDuration();
+        }, ct);
+    }
 
     public async Task<ExecutionRecord?> GetAsync(string id, CancellationToken ct)
     {
@@ -129,21 +171,26 @@ public sealed class NatsExecutionStore : IExecutionStore
     }
 
     /// <summary>Read, change, write back if nobody wrote in between; else again. A missing record is created.</summary>
-    private async Task UpdateAsync(string id, bool rememberForNextWrite, Action<StoredRecord> change, CancellationToken ct)
+    private Task UpdateAsync(string id, Action<StoredRecord> change, CancellationToken ct, bool rememberForNextWrite = false) =>
+        UpdateAsync(id, s => { change(s); return true; }, ct, rememberForNextWrite: rememberForNextWrite);
+
+    /// <summary>As above; when <paramref name="change"/> returns false nothing is written and the result is false.</summary>
+    private async Task<bool> UpdateAsync(string id, Func<StoredRecord, bool> change, CancellationToken ct,
+        bool createMissing = true, bool rememberForNextWrite = false)
     {
         var bucket = await BucketAsync(ct).ConfigureAwait(false);
         var key = NatsNames.Token(id);
 
         // This instance wrote the record last (running -> outcome on one worker): skip the read.
-        if (_lastWritten.TryRemove(key, out var known))
+        // A change that declines on the remembered copy is decided again on the stored record below.
+        if (_lastWritten.TryRemove(key, out var known) && change(known.Record))
         {
-            change(known.Record);
             var json = JsonSerializer.SerializeToUtf8Bytes(known.Record, ExecutionJsonContext.Default.StoredRecord);
             var written = await Guard(bucket.TryUpdateAsync(key, json, known.Revision, cancellationToken: ct), ct).ConfigureAwait(false);
             if (written.Success)
             {
                 Remember(key, written.Value, known.Record, rememberForNextWrite);
-                return;
+                return true;
             }
             if (written.Error is not NatsKVWrongLastRevisionException) throw Failure(written.Error);
             // Somebody else wrote in between (the gateway's late "queued", another worker): read and merge below.
@@ -153,8 +200,9 @@ public sealed class NatsExecutionStore : IExecutionStore
         {
             var entry = Absent(await Guard(bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: ct), ct).ConfigureAwait(false));
             var exists = entry.Success && entry.Value.Value is { Length: > 0 };
+            if (!exists && !createMissing) return false;
             var stored = exists ? Deserialize(entry.Value.Value!) : new StoredRecord();
-            change(stored);
+            if (!change(stored)) return false;
             var json = JsonSerializer.SerializeToUtf8Bytes(stored, ExecutionJsonContext.Default.StoredRecord);
 
             NatsResult<ulong> written = exists
@@ -163,7 +211,7 @@ public sealed class NatsExecutionStore : IExecutionStore
             if (written.Success)
             {
                 Remember(key, written.Value, stored, rememberForNextWrite);
-                return;
+                return true;
             }
             if (written.Error is not (NatsKVWrongLastRevisionException or NatsKVCreateException)) throw Failure(written.Error);
             if (attempt >= MaxConflicts)
@@ -246,6 +294,8 @@ internal sealed class StoredRecord
     public string? Error { get; set; }
     public string? DeadLetterReason { get; set; }
     public string? Worker { get; set; }
+    public string? FlowCheckpoint { get; set; }
+    public string? FlowDecision { get; set; }
 
     public void ComputeDuration() =>
         DurationMs = StartedAt is { } s && FinishedAt is { } f ? Math.Max(0, f - s) : null;

@@ -14,7 +14,8 @@ public sealed class RedisExecutionStore : IExecutionStore
     private const string FStatus = "status", FTrigger = "trigger_name", FTarget = "target", FPlatform = "platform",
         FEventType = "event_type", FAction = "action", FRepo = "repo", FDeliveryId = "delivery_id", FAttempts = "attempts",
         FQueuedAt = "queued_at", FStartedAt = "started_at", FFinishedAt = "finished_at", FDuration = "duration_ms",
-        FOutput = "output", FTruncated = "output_truncated", FError = "error", FReason = "dead_letter_reason", FWorker = "worker";
+        FOutput = "output", FTruncated = "output_truncated", FError = "error", FReason = "dead_letter_reason", FWorker = "worker",
+        FCheckpoint = "flow_checkpoint", FDecision = "flow_decision";
 
     /// <summary>
     /// KEYS: record. ARGV: ttl ms, queued_at, then field/value pairs. Status and queued_at only when absent:
@@ -45,6 +46,26 @@ public sealed class RedisExecutionStore : IExecutionStore
             redis.call('HDEL', KEYS[1], 'duration_ms')
           end
         end
+        redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        return 1
+        """;
+
+    /// <summary>KEYS: record. ARGV: ttl ms, then the update script's arguments. A waiting flow is not marked running.</summary>
+    private const string RunningScript = """
+        local s = redis.call('HGET', KEYS[1], 'status')
+        if s == 'waiting' or s == 'waiting_approval' then return 0 end
+        local n = tonumber(ARGV[3])
+        redis.call('HSET', KEYS[1], unpack(ARGV, 4, 3 + 2 * n))
+        if #ARGV > 3 + 2 * n then redis.call('HDEL', KEYS[1], unpack(ARGV, 4 + 2 * n, #ARGV)) end
+        redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        return 1
+        """;
+
+    /// <summary>KEYS: record. ARGV: ttl ms, from status, to status, decision ('' for none). Compare-and-set on the status.</summary>
+    private const string TransitionScript = """
+        if redis.call('HGET', KEYS[1], 'status') ~= ARGV[2] then return 0 end
+        redis.call('HSET', KEYS[1], 'status', ARGV[3])
+        if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'flow_decision', ARGV[4]) end
         redis.call('PEXPIRE', KEYS[1], ARGV[1])
         return 1
         """;
@@ -91,7 +112,34 @@ public sealed class RedisExecutionStore : IExecutionStore
     public Task RecordRunningAsync(string id, int attempt, string worker, DateTimeOffset startedAt, CancellationToken ct) =>
         UpdateAsync(id, computeDuration: false,
             [(FStatus, ExecutionStatus.Running), (FAttempts, attempt), (FWorker, worker), (FStartedAt, Ms(startedAt))],
-            [FFinishedAt, FDuration], ct);
+            [FFinishedAt, FDuration], ct, RunningScript);
+
+    public Task RecordSuspendedAsync(string id, string status, string checkpoint, CancellationToken ct) =>
+        UpdateAsync(id, computeDuration: false, [(FStatus, status), (FCheckpoint, checkpoint)], [FDecision], ct);
+
+    public async Task<FlowCheckpointEntry?> GetCheckpointAsync(string id, CancellationToken ct)
+    {
+        var values = await _redis.GetDatabase().HashGetAsync(_keys.Execution(id), [FStatus, FCheckpoint, FDecision]).WaitAsync(ct).ConfigureAwait(false);
+        return values[0].IsNull ? null : new FlowCheckpointEntry(values[0]!, values[1], values[2]);
+    }
+
+    public async Task<bool> TryTransitionAsync(string id, string fromStatus, string toStatus, string? decision, CancellationToken ct)
+    {
+        var result = await _redis.GetDatabase().ScriptEvaluateAsync(TransitionScript, [_keys.Execution(id)],
+            [TtlMs, fromStatus, toStatus, decision ?? ""]).WaitAsync(ct).ConfigureAwait(false);
+        return (int)result == 1;
+    }
+
+    public Task RecordRejectedAsync(string id, string? output, string reason, DateTimeOffset finishedAt, CancellationToken ct)
+    {
+        var cut = OutputTruncation.Truncate(output, _options.OutputLimitBytes, out var truncated);
+        var set = new List<(string, RedisValue)>
+        {
+            (FStatus, ExecutionStatus.Rejected), (FFinishedAt, Ms(finishedAt)), (FTruncated, truncated ? 1 : 0), (FError, reason),
+        };
+        if (cut is not null) set.Add((FOutput, cut));
+        return UpdateAsync(id, computeDuration: true, set, cut is null ? [FOutput] : [], ct);
+    }
 
     public Task RecordSucceededAsync(string id, string? output, DateTimeOffset finishedAt, CancellationToken ct)
     {
@@ -149,7 +197,7 @@ public sealed class RedisExecutionStore : IExecutionStore
     }
 
     private async Task UpdateAsync(string id, bool computeDuration, IReadOnlyList<(string Field, RedisValue Value)> set,
-        IReadOnlyList<string> delete, CancellationToken ct)
+        IReadOnlyList<string> delete, CancellationToken ct, string script = UpdateScript)
     {
         var args = new RedisValue[3 + 2 * set.Count + delete.Count];
         args[0] = TtlMs;
@@ -162,7 +210,7 @@ public sealed class RedisExecutionStore : IExecutionStore
             args[i++] = value;
         }
         foreach (var field in delete) args[i++] = field;
-        await _redis.GetDatabase().ScriptEvaluateAsync(UpdateScript, [_keys.Execution(id)], args).WaitAsync(ct).ConfigureAwait(false);
+        await _redis.GetDatabase().ScriptEvaluateAsync(script, [_keys.Execution(id)], args).WaitAsync(ct).ConfigureAwait(false);
     }
 
     private static void AddIfSet(List<RedisValue> args, string field, string? value)
