@@ -17,7 +17,13 @@ public sealed class AppHostOptions
           --port N               the gateway's port (default 8080; 0 picks a free one)
           --state DIR            broker data (default Aof.AppHost/.state)
           --services-dir DIR     run Aof.Gateway.dll / Aof.Worker.dll from DIR instead of building them
+          --dashboard URL        where the dashboard listens (default http://localhost:18888; port 0 picks a free one;
+                                 a non-loopback host needs the login token printed at start)
+          --dashboard-token T    the dashboard's login token (default: env AOF_DASHBOARD_TOKEN, else a random one)
+          --no-dashboard         run without the dashboard
         """;
+
+    public const string DefaultDashboardUrl = "http://localhost:18888";
 
     public string Queue { get; private set; } = "redis";
 
@@ -35,6 +41,12 @@ public sealed class AppHostOptions
     public string? ServicesDirectory { get; private set; }
 
     public bool ShowHelp { get; private set; }
+
+    /// <summary>Where the dashboard listens; null with --no-dashboard.</summary>
+    public Uri? DashboardUrl { get; private set; } = new(DefaultDashboardUrl);
+
+    /// <summary>The login token given on the command line or in AOF_DASHBOARD_TOKEN; null: generated when needed.</summary>
+    public string? DashboardToken { get; private set; } = NullIfEmpty(Environment.GetEnvironmentVariable("AOF_DASHBOARD_TOKEN"));
 
     /// <summary>The AppHost's project folder: Program.cs names service projects relative to it.</summary>
     public static string ProjectDirectory { get; } =
@@ -73,6 +85,18 @@ public sealed class AppHostOptions
                 case "--services-dir":
                     options.ServicesDirectory = Path.GetFullPath(Value());
                     break;
+                case "--dashboard":
+                    var raw = Value();
+                    options.DashboardUrl = Uri.TryCreate(raw, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttp
+                                           && url.AbsolutePath == "/" && url.Port is >= 0 and <= 65535
+                        ? url : throw new ArgumentException($"--dashboard must be an http URL such as {DefaultDashboardUrl}, not '{raw}'");
+                    break;
+                case "--dashboard-token":
+                    options.DashboardToken = NullIfEmpty(Value()) ?? throw new ArgumentException("--dashboard-token must not be empty");
+                    break;
+                case "--no-dashboard":
+                    options.DashboardUrl = null;
+                    break;
                 case "-h" or "--help":
                     options.ShowHelp = true;
                     break;
@@ -84,4 +108,6 @@ public sealed class AppHostOptions
             throw new ArgumentException($"no daemon.yaml in {options.ExamplesDirectory} (--examples names the folder that holds it)");
         return options;
     }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }
