@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace Aof.AppHost.Dashboard;
 
 /// <summary>
-/// Who may use the dashboard. On loopback (the default) anyone on this machine, as Aspire's dashboard. Bound beyond
+/// Who may use the dashboard. On loopback (the default) anyone on this machine, unless a token was configured. Bound beyond
 /// loopback, a login token (printed at start) is required: a request without the session cookie gets 401 and the
 /// login page; <c>/login?t=TOKEN</c> or the login form sets an HttpOnly, SameSite=Strict cookie. The cookie holds a
 /// digest of the token, never the token. Every POST must come from the dashboard's own pages (Origin / Sec-Fetch-Site),

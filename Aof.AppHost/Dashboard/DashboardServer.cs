@@ -15,7 +15,7 @@ namespace Aof.AppHost.Dashboard;
 
 /// <summary>
 /// The AppHost's dashboard: a small Kestrel app beside the orchestrator, started before the resources so their start
-/// can be watched. Loopback only unless the URL names another host; then a login token is required.
+/// can be watched. Loopback only unless the URL names another host; then a login token is required (printed at start).
 /// </summary>
 public sealed class DashboardServer : IAsyncDisposable
 {
@@ -31,7 +31,7 @@ public sealed class DashboardServer : IAsyncDisposable
     /// <summary>Where it listens, with the real port.</summary>
     public Uri Url { get; }
 
-    /// <summary>The login token; null on loopback, where none is needed.</summary>
+    /// <summary>The login token; null on loopback without a configured token, where none is needed.</summary>
     public string? Token { get; }
 
     /// <summary>What to open: the URL, with the token that signs in when one is required.</summary>
@@ -45,9 +45,9 @@ public sealed class DashboardServer : IAsyncDisposable
         AppHostConsole console, CancellationToken ct)
     {
         var loopback = IsLoopback(url);
-        // Beyond loopback the dashboard can stop resources and purge dead letters: never without a token.
+        // Beyond loopback the dashboard can stop resources and purge dead letters: never without a token. On loopback a
+        // token is required only when one was given (--dashboard-token / AOF_DASHBOARD_TOKEN), e.g. on a shared machine.
         if (!loopback) token ??= RandomNumberGenerator.GetHexString(32, lowercase: true);
-        else token = null;
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();

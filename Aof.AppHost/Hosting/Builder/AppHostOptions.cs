@@ -19,7 +19,8 @@ public sealed class AppHostOptions
           --services-dir DIR     run Aof.Gateway.dll / Aof.Worker.dll from DIR instead of building them
           --dashboard URL        where the dashboard listens (default http://localhost:18888; port 0 picks a free one;
                                  a non-loopback host needs the login token printed at start)
-          --dashboard-token T    the dashboard's login token (default: env AOF_DASHBOARD_TOKEN, else a random one)
+          --dashboard-token T    require this login token (default: env AOF_DASHBOARD_TOKEN; beyond loopback a
+                                 random one when none is given)
           --no-dashboard         run without the dashboard
         """;
 
