@@ -35,6 +35,37 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Stop_and_start_from_the_resources_page_show_live_in_the_console_and_the_console_survives_a_reload()
+    {
+        var worker = fixture.App.App.GetReplica("worker-0");
+        var pidBefore = worker.ProcessId;
+        var console = await fixture.SignedInPageAsync();
+        await console.GotoAsync(fixture.Url("/console?resource=apphost"));
+        await Assertions.Expect(console.Locator("#log")).ToContainTextAsync("worker-0 is healthy");
+        await Assertions.Expect(console.Locator("#status")).ToHaveTextAsync("live");
+
+        var page = await fixture.SignedInPageAsync();
+        await page.GotoAsync(fixture.Url("/resources"));
+        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        var row = page.Locator("#resources tr[data-name='worker-0']");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
+        await Assertions.Expect(row.Locator("[data-state]")).ToHaveTextAsync("Exited", new() { Timeout = 45_000 });
+        await Assertions.Expect(console.Locator("#log")).ToContainTextAsync("stop worker-0 (dashboard command)");
+        await DashboardBrowser.ScreenshotAsync(page, "resources-stopped");
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Start" }).ClickAsync();
+        await Assertions.Expect(row.Locator("[data-state]")).ToHaveTextAsync("Running", new() { Timeout = 45_000 });
+        Assert.NotEqual(pidBefore, worker.ProcessId);
+        await Assertions.Expect(console.Locator("#log")).ToContainTextAsync("start worker-0 (dashboard command)");
+
+        await console.ReloadAsync();
+        await Assertions.Expect(console.Locator("#log")).ToContainTextAsync("stop worker-0 (dashboard command)");
+        await console.GotoAsync(fixture.Url("/console?resource=apphost&q=dashboard+command"));
+        Assert.Equal(2, await console.Locator("#log .l").CountAsync());
+        await DashboardBrowser.ScreenshotAsync(console, "console");
+    }
+
+    [Fact]
     public async Task The_failing_example_flow_shows_up_in_the_dead_letter_list_after_its_retries_and_replay_sends_it_back()
     {
         using var cts = new CancellationTokenSource(Bound);
