@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Aof.AppHost.Hosting.Orchestration;
 using Aof.AppHost.Hosting.Processes;
+using Aof.AppHost.Telemetry.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -41,7 +42,8 @@ public sealed class DashboardServer : IAsyncDisposable
         url.IsLoopback || (IPAddress.TryParse(url.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 
     /// <exception cref="StartupFailedException">The port is in use or the address cannot be bound.</exception>
-    public static async Task<DashboardServer> StartAsync(DistributedApplication app, Uri url, string? token,
+    /// <param name="telemetry">What the AppHost's OTLP receiver keeps: the Traces and Metrics pages read it.</param>
+    public static async Task<DashboardServer> StartAsync(DistributedApplication app, TelemetryStore telemetry, Uri url, string? token,
         AppHostConsole console, CancellationToken ct)
     {
         var loopback = IsLoopback(url);
@@ -62,6 +64,7 @@ public sealed class DashboardServer : IAsyncDisposable
             else kestrel.ListenAnyIP(port); // a host name: listen everywhere, the name is how users reach it
         });
         builder.Services.AddSingleton(app);
+        builder.Services.AddSingleton(telemetry);
         builder.Services.AddSingleton(new DashboardAuth(token));
         builder.Services.AddSingleton<GatewayAdminClient>();
         builder.Services.AddSingleton<HealthMonitor>();
@@ -77,6 +80,8 @@ public sealed class DashboardServer : IAsyncDisposable
         ResourcesPage.Map(web);
         ConsolePage.Map(web);
         QueuePage.Map(web);
+        TracesPage.Map(web);
+        MetricsPage.Map(web);
 
         try
         {

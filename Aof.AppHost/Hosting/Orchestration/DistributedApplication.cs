@@ -3,6 +3,7 @@ using Aof.AppHost.Dashboard;
 using Aof.AppHost.Hosting.ApplicationModel;
 using Aof.AppHost.Hosting.Builder;
 using Aof.AppHost.Hosting.Processes;
+using Aof.AppHost.Telemetry.Store;
 
 namespace Aof.AppHost.Hosting.Orchestration;
 
@@ -36,6 +37,9 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     /// <summary>The resources this app runs, in model (dependency) order.</summary>
     public IReadOnlyList<Resource> Resources { get; }
+
+    /// <summary>The telemetry the services send to the AppHost over OTLP, bounded (the dashboard's Traces and Metrics).</summary>
+    public TelemetryStore Telemetry { get; } = new();
 
     /// <summary>Recent console lines per resource (the dashboard's Console page).</summary>
     public ConsoleLogStore Logs { get; } = new();
@@ -130,7 +134,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         {
             if (_options.DashboardUrl is { } dashboardUrl)
             {
-                _dashboard = await DashboardServer.StartAsync(this, dashboardUrl, _options.DashboardToken, _console, _stop.Token);
+                _dashboard = await DashboardServer.StartAsync(this, Telemetry, dashboardUrl, _options.DashboardToken, _console, _stop.Token);
                 _console.Log($"dashboard: {_dashboard.LoginUrl}");
             }
             foreach (var broker in used.OfType<BrokerResource>().Where(b => !b.IsInstalled))
