@@ -50,6 +50,7 @@ public sealed partial class EnvelopePublisher(
         activity?.SetTag("messaging.system", queue.Backend);
         activity?.SetTag("messaging.destination.name", aof.Queue.Prefix);
         activity?.SetTag("messaging.operation", "publish");
+        activity?.SetTag("messaging.operation.type", "publish");
         activity?.SetTag("messaging.batch.message_count", matches.Count);
         activity?.SetTag("aof.delivery_id", evt.DeliveryId);
         // The worker continues this span's trace, so the envelope carries the publish span itself.

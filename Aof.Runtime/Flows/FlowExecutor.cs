@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Aof.Core.Queue;
 using Aof.Core.Resources;
+using Aof.Core.Telemetry;
 using Aof.Runtime.Execution;
 using Aof.Runtime.Flows.Expressions;
 using Aof.Runtime.Flows.Nodes;
@@ -76,6 +78,14 @@ public sealed class FlowExecutor
     private static async Task<NodeResult> RunNodeAsync(AgentFlowResource flow, FlowNode node, INodeHandler handler, FlowContext context, CancellationToken ct)
     {
         var where = $"flow '{flow.Name}' node '{node.Id}' ({node.Type})";
+        // One span per node, a child of the worker's process span: the trace shows which node took the time or failed.
+        using var activity = AofTelemetry.Source.StartActivity($"node {node.Id}", ActivityKind.Internal);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("aof.flow", flow.Name);
+            activity.SetTag("aof.node.id", node.Id);
+            activity.SetTag("aof.node.type", node.Type);
+        }
         try
         {
             return await handler.ExecuteAsync(node, context, ct);
@@ -86,14 +96,17 @@ public sealed class FlowExecutor
         }
         catch (PermanentExecutionException ex)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             throw new PermanentExecutionException(ex.Reason, $"{where}: {ex.Message}", ex);
         }
         catch (ExpressionException ex)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             throw new PermanentExecutionException(DeadLetterReasons.PermanentFailure, $"{where}: {ex.Message}", ex);
         }
         catch (Exception ex)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             throw new ExecutionFailedException($"{where}: {ex.Message}", ex);
         }
     }

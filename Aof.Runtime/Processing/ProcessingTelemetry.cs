@@ -24,6 +24,7 @@ internal static class ProcessingTelemetry
 
         activity.SetTag("messaging.system", backend);
         activity.SetTag("messaging.destination.name", destinations.Of(delivery.Priority));
+        activity.SetTag("messaging.operation", "process"); // the name of the older conventions, which tools still read
         activity.SetTag("messaging.operation.type", "process");
         activity.SetTag("messaging.operation.name", "process");
         activity.SetTag("messaging.consumer.group.name", destinations.ConsumerGroup);

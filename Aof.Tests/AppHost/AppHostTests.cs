@@ -4,6 +4,7 @@ using System.Text.Json;
 using Aof.AppHost.Hosting.ApplicationModel;
 using Aof.AppHost.Hosting.Orchestration;
 using Aof.AppHost.Hosting.Processes;
+using Aof.AppHost.Telemetry.Store;
 using Aof.Core.Executions;
 using Aof.Tests.EndToEnd;
 using Aof.Tests.Gateway;
@@ -59,6 +60,47 @@ public sealed class AppHostTests(AppHostFixture fixture) : IClassFixture<AppHost
     }
 
     [Fact]
+    public async Task A_signed_webhooks_trace_as_the_apphosts_otlp_receiver_got_it_holds_gateway_and_worker_spans()
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        var store = fixture.App.App.Telemetry.Store;
+        using var client = fixture.App.CreateHttpClient();
+        var deliveryId = Guid.NewGuid().ToString();
+
+        var id = await PostAsync(client, "pull_request", PipelineResources.PullRequestOpened, cts.Token, deliveryId);
+        await WaitForAsync(async () => await StatusAsync(client, id, cts.Token) == ExecutionStatus.Succeeded, $"{id} to succeed", cts.Token);
+
+        // The services export every second; the worker's spans reach the receiver a moment after the record says succeeded.
+        TraceData? trace = null;
+        await WaitForAsync(() =>
+        {
+            trace = store.GetTraces(new TraceQuery { Service = "gateway", Limit = 1000 })
+                .FirstOrDefault(t => t.Spans.Any(s => s.Attributes.GetValueOrDefault("aof.delivery_id") == deliveryId));
+            return Task.FromResult(trace is not null && trace.Spans.Any(s => s.Service == "worker" && s.Name.StartsWith("node ", StringComparison.Ordinal)));
+        }, "the webhook's trace with the worker's spans", cts.Token);
+
+        var receive = Assert.Single(trace!.Spans, s => s.Service == "gateway" && s.Kind == SpanKind.Server);
+        Assert.Equal(trace.Root, receive);
+        var publish = Assert.Single(trace.Spans, s => s.Name == "publish");
+        Assert.Equal(SpanKind.Producer, publish.Kind);
+        Assert.Equal(receive.SpanId, publish.ParentSpanId);
+        Assert.Equal("redis", publish.Attributes["messaging.system"]);
+        Assert.Equal("publish", publish.Attributes["messaging.operation"]);
+        Assert.True(publish.Attributes.ContainsKey("messaging.destination.name"));
+
+        var process = Assert.Single(trace.Spans, s => s.Service == "worker" && s.Kind == SpanKind.Consumer);
+        Assert.Equal(publish.SpanId, process.ParentSpanId);
+        Assert.Equal("redis", process.Attributes["messaging.system"]);
+        Assert.Equal("process", process.Attributes["messaging.operation"]);
+        Assert.StartsWith("aof.", process.Attributes["messaging.destination.name"], StringComparison.Ordinal);
+        Assert.Matches("^worker-[01]$", process.Resource.Instance);
+        var nodes = trace.Spans.Where(s => s.Name.StartsWith("node ", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(nodes);
+        Assert.All(nodes, n => Assert.Equal(process.SpanId, n.ParentSpanId));
+        Assert.Equal(["gateway", "worker"], trace.Services);
+    }
+
+    [Fact]
     public async Task A_worker_replica_killed_with_sigkill_is_restarted_and_no_accepted_event_is_lost()
     {
         using var cts = new CancellationTokenSource(Bound);
@@ -99,9 +141,9 @@ public sealed class AppHostTests(AppHostFixture fixture) : IClassFixture<AppHost
                 $"{id} to succeed after the kill", cts.Token);
     }
 
-    private static async Task<string> PostAsync(HttpClient client, string eventType, string json, CancellationToken ct)
+    private static async Task<string> PostAsync(HttpClient client, string eventType, string json, CancellationToken ct, string? deliveryId = null)
     {
-        var response = await client.SendAsync(GatewayApp.Delivery(eventType, json, Guid.NewGuid().ToString(), PipelineResources.Secret), ct);
+        var response = await client.SendAsync(GatewayApp.Delivery(eventType, json, deliveryId ?? Guid.NewGuid().ToString(), PipelineResources.Secret), ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
         return Assert.Single(body.GetProperty("ids").EnumerateArray()).GetString()!;

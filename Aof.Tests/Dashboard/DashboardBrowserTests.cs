@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Aof.AppHost.Telemetry.Store;
 using Aof.Core.Executions;
 using Aof.Tests.EndToEnd;
+using Aof.Tests.Gateway;
 using Microsoft.Playwright;
 
 namespace Aof.Tests.Dashboard;
@@ -32,6 +34,43 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         await Assertions.Expect(page.Locator("#resources tr[data-name='gateway'] a"))
             .ToHaveAttributeAsync("href", fixture.App.App.GetEndpoint("gateway").ToString());
         await DashboardBrowser.ScreenshotAsync(page, "resources");
+    }
+
+    [Fact]
+    public async Task A_signed_webhook_makes_a_trace_appear_whose_waterfall_holds_gateway_and_worker_spans()
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        var delivery = Guid.NewGuid().ToString();
+        var id = await fixture.PostWebhookAsync("pull_request", GatewayApp.PullRequestOpened, cts.Token, delivery);
+        await WaitForRecordAsync(id, r => r.GetProperty("status").GetString() == ExecutionStatus.Succeeded, cts.Token);
+
+        // The trace of this delivery, once the worker's spans have joined the gateway's (both export every second).
+        var store = fixture.App.App.Telemetry.Store;
+        TraceData? trace = null;
+        while (trace is null)
+        {
+            trace = store.GetTraces(new TraceQuery { Limit = 1000 }).FirstOrDefault(t =>
+                t.Spans.Any(s => s.Attributes.GetValueOrDefault("aof.delivery_id") == delivery) && t.Services.Contains("worker"));
+            if (trace is null) await Task.Delay(200, cts.Token);
+        }
+
+        var page = await fixture.SignedInPageAsync();
+        await page.GotoAsync(fixture.Url("/traces?service=worker"));
+        var row = page.Locator($"#traces tr[data-trace='{trace.TraceId}']");
+        await Assertions.Expect(row).ToContainTextAsync("gateway");
+        await DashboardBrowser.ScreenshotAsync(page, "traces");
+
+        await row.GetByRole(AriaRole.Link).ClickAsync();
+        await Assertions.Expect(page.Locator("#waterfall")).ToBeVisibleAsync();
+        Assert.True(await page.Locator("#waterfall tr.span[data-service='gateway']").CountAsync() >= 2, "the gateway's receive and publish spans");
+        Assert.True(await page.Locator("#waterfall tr.span[data-service='worker']").CountAsync() >= 1, "the worker's process span");
+        await Assertions.Expect(page.Locator("#waterfall tr.span[data-service='worker'] .bar").First).ToBeVisibleAsync();
+        await DashboardBrowser.ScreenshotAsync(page, "trace-waterfall");
+
+        await page.GotoAsync(fixture.Url("/metrics?minutes=1"));
+        await Assertions.Expect(page.Locator("#webhooks svg path[data-line='accepted']")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("live");
+        await DashboardBrowser.ScreenshotAsync(page, "metrics");
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace Aof.Tests.Dashboard;
 /// <summary>
 /// The AppHost's real model on the repository's examples/ (redis-server, the gateway, one worker; the examples'
 /// trigger with its <c>/fail</c> command bound to the always-fails flow), its dashboard on a free loopback port with
-/// a login token, and one headless Chromium (Debian's, never a downloaded one) driven by Playwright.
+/// a login token, its OTLP receiver on free ports, and one headless Chromium (Debian's, never a downloaded one) driven by Playwright.
 /// Retries are quick (200 ms) so a failing event reaches the dead-letter queue within the tests' bounds.
 /// </summary>
 public sealed class DashboardFixture : IAsyncLifetime
@@ -39,7 +39,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         [
             "--examples", Path.Combine(AppHostOptions.ProjectDirectory, "..", "examples"), "--port", "0", "--state", _state,
             "--services-dir", AppContext.BaseDirectory, "--workers", "1",
-            "--dashboard", "http://127.0.0.1:0", "--dashboard-token", Token,
+            "--dashboard", "http://127.0.0.1:0", "--dashboard-token", Token, "--otlp-grpc-port", "0", "--otlp-http-port", "0",
         ], builder =>
         {
             foreach (var project in builder.Resources.OfType<ProjectResource>())
@@ -74,10 +74,10 @@ public sealed class DashboardFixture : IAsyncLifetime
     public string Url(string path) => new Uri(DashboardUrl, path).ToString();
 
     /// <summary>Posts a signed GitHub delivery to the gateway; returns the execution id it answered 202 with.</summary>
-    public async Task<string> PostWebhookAsync(string eventType, string json, CancellationToken ct)
+    public async Task<string> PostWebhookAsync(string eventType, string json, CancellationToken ct, string? deliveryId = null)
     {
         using var client = App.CreateHttpClient();
-        using var response = await client.SendAsync(GatewayApp.Delivery(eventType, json, Guid.NewGuid().ToString(), WebhookSecret), ct);
+        using var response = await client.SendAsync(GatewayApp.Delivery(eventType, json, deliveryId ?? Guid.NewGuid().ToString(), WebhookSecret), ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
         return Assert.Single(body.GetProperty("ids").EnumerateArray()).GetString()!;

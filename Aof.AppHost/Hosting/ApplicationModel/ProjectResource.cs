@@ -3,7 +3,8 @@ namespace Aof.AppHost.Hosting.ApplicationModel;
 /// <summary>
 /// One of our service projects, built once and run as <c>dotnet {dll}</c> per replica. Every replica gets an http
 /// endpoint (<c>--urls</c>) that answers <c>/health</c>; it is healthy when that answers 200. Gets
-/// <c>OTEL_SERVICE_NAME</c> (the resource name) and <c>service.instance.id</c> (the replica name).
+/// <c>OTEL_SERVICE_NAME</c> (the resource name), <c>service.instance.id</c> (the replica name, before any attributes
+/// the user set in <c>OTEL_RESOURCE_ATTRIBUTES</c>) and the run's <see cref="RunContext.ServiceEnvironment"/>.
 /// </summary>
 public sealed class ProjectResource(string name, string projectPath) : Resource(name)
 {
@@ -28,11 +29,13 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
     {
         var dll = context.ProjectDlls[this];
         List<string> args = [dll, .. Args, "--urls", Url(replica).ToString().TrimEnd('/')];
-        var env = new Dictionary<string, string>(Environment, StringComparer.Ordinal)
-        {
-            ["OTEL_SERVICE_NAME"] = Name,
-            ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={ReplicaName(replica)}",
-        };
+        // The AppHost's telemetry settings, then what the model set (it wins), then who this replica is.
+        var env = new Dictionary<string, string>(context.ServiceEnvironment, StringComparer.Ordinal);
+        foreach (var (key, value) in Environment) env[key] = value;
+        env["OTEL_SERVICE_NAME"] = Name;
+        var attributes = Environment.GetValueOrDefault("OTEL_RESOURCE_ATTRIBUTES")
+                         ?? System.Environment.GetEnvironmentVariable("OTEL_RESOURCE_ATTRIBUTES");
+        env["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={ReplicaName(replica)}" + (string.IsNullOrWhiteSpace(attributes) ? "" : "," + attributes);
         foreach (var reference in References) env[$"ConnectionStrings__{reference.Name}"] = reference.ConnectionString;
         return new ProcessSpec(context.DotnetPath, args, env, Path.GetDirectoryName(dll)!);
     }

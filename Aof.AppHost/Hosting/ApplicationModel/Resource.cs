@@ -61,11 +61,15 @@ public sealed record ProcessSpec(
     IReadOnlyDictionary<string, string> Environment,
     string WorkingDirectory);
 
-/// <summary>Facts of this run that resources need to describe their processes.</summary>
+/// <summary>
+/// Facts of this run that resources need to describe their processes. <see cref="ServiceEnvironment"/>: what every
+/// service project gets (the OTLP endpoint of the AppHost's receiver and export intervals).
+/// </summary>
 public sealed record RunContext(
     string StateDirectory,
     string DotnetPath,
-    IReadOnlyDictionary<ProjectResource, string> ProjectDlls);
+    IReadOnlyDictionary<ProjectResource, string> ProjectDlls,
+    IReadOnlyDictionary<string, string> ServiceEnvironment);
 
 /// <summary>A resource others connect to; its connection string is injected as <c>ConnectionStrings__{Name}</c>.</summary>
 public interface IResourceWithConnectionString

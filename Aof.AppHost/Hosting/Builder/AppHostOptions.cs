@@ -22,6 +22,8 @@ public sealed class AppHostOptions
           --dashboard-token T    require this login token (default: env AOF_DASHBOARD_TOKEN; beyond loopback a
                                  random one when none is given)
           --no-dashboard         run without the dashboard
+          --otlp-grpc-port N     the OTLP/gRPC receiver's port (default 18889, another if busy; 0 picks a free one)
+          --otlp-http-port N     the OTLP/HTTP receiver's port (default 18890, another if busy; 0 picks a free one)
         """;
 
     public const string DefaultDashboardUrl = "http://localhost:18888";
@@ -48,6 +50,12 @@ public sealed class AppHostOptions
 
     /// <summary>The login token given on the command line or in AOF_DASHBOARD_TOKEN; null: generated when needed.</summary>
     public string? DashboardToken { get; private set; } = NullIfEmpty(Environment.GetEnvironmentVariable("AOF_DASHBOARD_TOKEN"));
+
+    /// <summary>The OTLP receiver's gRPC port when given on the command line (then a busy port is an error); null: 18889, or any free port when that is busy.</summary>
+    public int? OtlpGrpcPort { get; private set; }
+
+    /// <summary>As <see cref="OtlpGrpcPort"/>, for OTLP/HTTP (default 18890).</summary>
+    public int? OtlpHttpPort { get; private set; }
 
     /// <summary>The AppHost's project folder: Program.cs names service projects relative to it.</summary>
     public static string ProjectDirectory { get; } =
@@ -98,6 +106,12 @@ public sealed class AppHostOptions
                 case "--no-dashboard":
                     options.DashboardUrl = null;
                     break;
+                case "--otlp-grpc-port":
+                    options.OtlpGrpcPort = ParsePort(arg, Value());
+                    break;
+                case "--otlp-http-port":
+                    options.OtlpHttpPort = ParsePort(arg, Value());
+                    break;
                 case "-h" or "--help":
                     options.ShowHelp = true;
                     break;
@@ -111,4 +125,8 @@ public sealed class AppHostOptions
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private static int ParsePort(string option, string value) =>
+        int.TryParse(value, out var port) && port is >= 0 and <= 65535
+            ? port : throw new ArgumentException($"{option} must be a port number (0: any free port)");
 }

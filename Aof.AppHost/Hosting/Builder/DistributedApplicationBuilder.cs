@@ -2,6 +2,7 @@ using Aof.AppHost.Hosting.ApplicationModel;
 using Aof.AppHost.Hosting.Orchestration;
 using Aof.AppHost.Hosting.Processes;
 using Aof.AppHost.Hosting.Testing;
+using Aof.AppHost.Telemetry;
 
 namespace Aof.AppHost.Hosting.Builder;
 
@@ -30,6 +31,9 @@ public sealed class DistributedApplicationBuilder
 
     public IReadOnlyList<Resource> Resources => _resources;
 
+    /// <summary>The app's telemetry store and OTLP receiver (started with the app; the store exists already).</summary>
+    public AppHostTelemetry Telemetry { get; } = new();
+
     public IResourceBuilder<RedisResource> AddRedis(string name) => Add(new RedisResource(name));
 
     public IResourceBuilder<NatsResource> AddNats(string name) => Add(new NatsResource(name));
@@ -41,7 +45,7 @@ public sealed class DistributedApplicationBuilder
     public DistributedApplication Build()
     {
         _hook?.Configure?.Invoke(this);
-        var app = new DistributedApplication(_resources, Options, Console, isTesting: _hook is not null);
+        var app = new DistributedApplication(_resources, Options, Console, Telemetry, isTesting: _hook is not null);
         _hook?.Built.TrySetResult(app);
         return app;
     }

@@ -3,7 +3,7 @@ using Aof.AppHost.Dashboard;
 using Aof.AppHost.Hosting.ApplicationModel;
 using Aof.AppHost.Hosting.Builder;
 using Aof.AppHost.Hosting.Processes;
-using Aof.AppHost.Telemetry.Store;
+using Aof.AppHost.Telemetry;
 
 namespace Aof.AppHost.Hosting.Orchestration;
 
@@ -24,8 +24,10 @@ public sealed class DistributedApplication : IAsyncDisposable
     private Task<int>? _run;
     private DashboardServer? _dashboard;
 
-    internal DistributedApplication(IReadOnlyList<Resource> resources, AppHostOptions options, AppHostConsole console, bool isTesting)
+    internal DistributedApplication(IReadOnlyList<Resource> resources, AppHostOptions options, AppHostConsole console,
+        AppHostTelemetry telemetry, bool isTesting)
     {
+        Telemetry = telemetry;
         _resources = resources;
         _options = options;
         _console = console;
@@ -37,9 +39,6 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     /// <summary>The resources this app runs, in model (dependency) order.</summary>
     public IReadOnlyList<Resource> Resources { get; }
-
-    /// <summary>The telemetry the services send to the AppHost over OTLP, bounded (the dashboard's Traces and Metrics).</summary>
-    public TelemetryStore Telemetry { get; } = new();
 
     /// <summary>Recent console lines per resource (the dashboard's Console page).</summary>
     public ConsoleLogStore Logs { get; } = new();
@@ -84,6 +83,9 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     /// <summary>The Aspire entry point of an AppHost's Program.cs.</summary>
     public static DistributedApplicationBuilder CreateBuilder(string[] args) => DistributedApplicationBuilder.Create(args);
+
+    /// <summary>The services' traces, metrics and logs, as the AppHost's OTLP receiver got them.</summary>
+    public AppHostTelemetry Telemetry { get; }
 
     /// <summary>Completes when every resource is healthy; faults with the <see cref="StartupFailedException"/> that stopped the app.</summary>
     public Task Started => _started.Task;
@@ -134,16 +136,17 @@ public sealed class DistributedApplication : IAsyncDisposable
         {
             if (_options.DashboardUrl is { } dashboardUrl)
             {
-                _dashboard = await DashboardServer.StartAsync(this, Telemetry, dashboardUrl, _options.DashboardToken, _console, _stop.Token);
+                _dashboard = await DashboardServer.StartAsync(this, Telemetry.Store, dashboardUrl, _options.DashboardToken, _console, _stop.Token);
                 _console.Log($"dashboard: {_dashboard.LoginUrl}");
             }
             foreach (var broker in used.OfType<BrokerResource>().Where(b => !b.IsInstalled))
                 throw new StartupFailedException(broker.Name, broker.InstallHint, []);
             PortAllocator.Allocate(used);
             var dotnet = ExecutableLocator.Dotnet();
+            await Telemetry.StartAsync(_options, _console, _stop.Token);
             var dlls = await ProjectBuilder.ResolveAsync(used.OfType<ProjectResource>().ToList(), _options.ServicesDirectory, dotnet, _console, _stop.Token);
             Directory.CreateDirectory(_options.StateDirectory);
-            var context = new RunContext(_options.StateDirectory, dotnet, dlls);
+            var context = new RunContext(_options.StateDirectory, dotnet, dlls, Telemetry.ServiceEnvironment());
 
             var healthy = new Dictionary<Resource, Task>();
             foreach (var resource in used) healthy[resource] = StartWhenReadyAsync(resource, healthy, context);
@@ -168,6 +171,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         {
             await StopAllAsync(used);
             if (_dashboard is not null) await _dashboard.DisposeAsync();
+            await Telemetry.DisposeAsync(); // last: the services' final exports arrive while they stop
         }
     }
 
@@ -256,6 +260,7 @@ public sealed class DistributedApplication : IAsyncDisposable
             var url = gateway.Url().ToString().TrimEnd('/');
             _console.Log($"ready. webhooks: {url}/webhook/github   admin API: {url}/api/executions/{{id}}, {url}/api/dlq");
         }
+        _console.Log(Telemetry.Describe());
         if (_dashboard is not null) _console.Log($"dashboard: {_dashboard.LoginUrl}");
         _console.Log("press Ctrl+C to stop");
     }
