@@ -22,10 +22,11 @@ public sealed class AppHostResources : IDisposable
 
     public string StateDirectory { get; } = Path.Combine(Path.GetTempPath(), "aof-apphost-state-" + Guid.NewGuid().ToString("N")[..12]);
 
-    /// <summary>The AppHost's command line for tests: free ports, own state, the test output's prebuilt service dlls.</summary>
+    /// <summary>The AppHost's command line for tests: free ports (gateway and dashboard), own state, the test output's prebuilt service dlls.</summary>
     public string[] Args(params string[] extra) =>
     [
-        "--examples", ExamplesDirectory, "--port", "0", "--state", StateDirectory, "--services-dir", AppContext.BaseDirectory, .. extra,
+        "--examples", ExamplesDirectory, "--port", "0", "--state", StateDirectory, "--services-dir", AppContext.BaseDirectory,
+        "--dashboard", "http://127.0.0.1:0", .. extra,
     ];
 
     public void Dispose()

@@ -17,9 +17,16 @@ public sealed class AppHostOptions
           --port N               the gateway's port (default 8080; 0 picks a free one)
           --state DIR            broker data (default Aof.AppHost/.state)
           --services-dir DIR     run Aof.Gateway.dll / Aof.Worker.dll from DIR instead of building them
+          --dashboard URL        where the dashboard listens (default http://localhost:18888; port 0 picks a free one;
+                                 a non-loopback host needs the login token printed at start)
+          --dashboard-token T    require this login token (default: env AOF_DASHBOARD_TOKEN; beyond loopback a
+                                 random one when none is given)
+          --no-dashboard         run without the dashboard
           --otlp-grpc-port N     the OTLP/gRPC receiver's port (default 18889, another if busy; 0 picks a free one)
           --otlp-http-port N     the OTLP/HTTP receiver's port (default 18890, another if busy; 0 picks a free one)
         """;
+
+    public const string DefaultDashboardUrl = "http://localhost:18888";
 
     public string Queue { get; private set; } = "redis";
 
@@ -37,6 +44,12 @@ public sealed class AppHostOptions
     public string? ServicesDirectory { get; private set; }
 
     public bool ShowHelp { get; private set; }
+
+    /// <summary>Where the dashboard listens; null with --no-dashboard.</summary>
+    public Uri? DashboardUrl { get; private set; } = new(DefaultDashboardUrl);
+
+    /// <summary>The login token given on the command line or in AOF_DASHBOARD_TOKEN; null: generated when needed.</summary>
+    public string? DashboardToken { get; private set; } = NullIfEmpty(Environment.GetEnvironmentVariable("AOF_DASHBOARD_TOKEN"));
 
     /// <summary>The OTLP receiver's gRPC port when given on the command line (then a busy port is an error); null: 18889, or any free port when that is busy.</summary>
     public int? OtlpGrpcPort { get; private set; }
@@ -81,6 +94,18 @@ public sealed class AppHostOptions
                 case "--services-dir":
                     options.ServicesDirectory = Path.GetFullPath(Value());
                     break;
+                case "--dashboard":
+                    var raw = Value();
+                    options.DashboardUrl = Uri.TryCreate(raw, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttp
+                                           && url.AbsolutePath == "/" && url.Port is >= 0 and <= 65535
+                        ? url : throw new ArgumentException($"--dashboard must be an http URL such as {DefaultDashboardUrl}, not '{raw}'");
+                    break;
+                case "--dashboard-token":
+                    options.DashboardToken = NullIfEmpty(Value()) ?? throw new ArgumentException("--dashboard-token must not be empty");
+                    break;
+                case "--no-dashboard":
+                    options.DashboardUrl = null;
+                    break;
                 case "--otlp-grpc-port":
                     options.OtlpGrpcPort = ParsePort(arg, Value());
                     break;
@@ -98,6 +123,8 @@ public sealed class AppHostOptions
             throw new ArgumentException($"no daemon.yaml in {options.ExamplesDirectory} (--examples names the folder that holds it)");
         return options;
     }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static int ParsePort(string option, string value) =>
         int.TryParse(value, out var port) && port is >= 0 and <= 65535

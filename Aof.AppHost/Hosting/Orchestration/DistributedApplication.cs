@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Aof.AppHost.Dashboard;
 using Aof.AppHost.Hosting.ApplicationModel;
 using Aof.AppHost.Hosting.Builder;
 using Aof.AppHost.Hosting.Processes;
@@ -21,6 +22,7 @@ public sealed class DistributedApplication : IAsyncDisposable
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<ReplicaSupervisor> _supervisors = [];
     private Task<int>? _run;
+    private DashboardServer? _dashboard;
 
     internal DistributedApplication(IReadOnlyList<Resource> resources, AppHostOptions options, AppHostConsole console,
         AppHostTelemetry telemetry, bool isTesting)
@@ -30,6 +32,53 @@ public sealed class DistributedApplication : IAsyncDisposable
         _options = options;
         _console = console;
         _isTesting = isTesting;
+        Resources = UsedResources();
+        // From the first line on, so the dashboard's console shows the start too.
+        console.LineWritten += Logs.Add;
+    }
+
+    /// <summary>The resources this app runs, in model (dependency) order.</summary>
+    public IReadOnlyList<Resource> Resources { get; }
+
+    /// <summary>Recent console lines per resource (the dashboard's Console page).</summary>
+    public ConsoleLogStore Logs { get; } = new();
+
+    /// <summary>The dashboard's address once it listens (the real port when 0 was asked); null without a dashboard.</summary>
+    public Uri? DashboardUrl => _dashboard?.Url;
+
+    /// <summary>The dashboard's login token when it requires one (bound beyond loopback), else null.</summary>
+    public string? DashboardToken => _dashboard?.Token;
+
+    /// <summary>The options the app runs with.</summary>
+    public AppHostOptions Options => _options;
+
+    /// <summary>Completed once every resource was healthy at start; commands wait for that.</summary>
+    public bool IsStarted => _started.Task.IsCompletedSuccessfully;
+
+    /// <summary>Stops, starts or restarts one replica (the dashboard's commands).</summary>
+    /// <exception cref="KeyNotFoundException">No replica has that name.</exception>
+    /// <exception cref="CommandRefusedException">The app has not finished starting, or is stopping.</exception>
+    public async Task ExecuteAsync(string replica, ResourceCommand command)
+    {
+        var supervisor = GetReplica(replica);
+        // Before the start completed, a stopped dependency would fail the start itself; during shutdown, a start would leak.
+        if (!IsStarted) throw new CommandRefusedException("the app is still starting; commands are available once every resource is healthy");
+        if (_stop.IsCancellationRequested) throw new CommandRefusedException("the app is stopping");
+        _console.Log($"{command.ToString().ToLowerInvariant()} {replica} (dashboard command)");
+        switch (command)
+        {
+            case ResourceCommand.Stop:
+                await supervisor.StopAsync();
+                break;
+            case ResourceCommand.Start:
+                supervisor.Start();
+                break;
+            case ResourceCommand.Restart:
+                await supervisor.RestartAsync();
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(command), command, null);
+        }
     }
 
     /// <summary>The Aspire entry point of an AppHost's Program.cs.</summary>
@@ -82,9 +131,14 @@ public sealed class DistributedApplication : IAsyncDisposable
             return 0;
         }
         using var signals = _isTesting ? null : new ShutdownSignals(_stop, KillAll, _console);
-        var used = UsedResources();
+        var used = Resources.ToList();
         try
         {
+            if (_options.DashboardUrl is { } dashboardUrl)
+            {
+                _dashboard = await DashboardServer.StartAsync(this, Telemetry.Store, dashboardUrl, _options.DashboardToken, _console, _stop.Token);
+                _console.Log($"dashboard: {_dashboard.LoginUrl}");
+            }
             foreach (var broker in used.OfType<BrokerResource>().Where(b => !b.IsInstalled))
                 throw new StartupFailedException(broker.Name, broker.InstallHint, []);
             PortAllocator.Allocate(used);
@@ -116,6 +170,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         finally
         {
             await StopAllAsync(used);
+            if (_dashboard is not null) await _dashboard.DisposeAsync();
             await Telemetry.DisposeAsync(); // last: the services' final exports arrive while they stop
         }
     }
@@ -206,6 +261,7 @@ public sealed class DistributedApplication : IAsyncDisposable
             _console.Log($"ready. webhooks: {url}/webhook/github   admin API: {url}/api/executions/{{id}}, {url}/api/dlq");
         }
         _console.Log(Telemetry.Describe());
+        if (_dashboard is not null) _console.Log($"dashboard: {_dashboard.LoginUrl}");
         _console.Log("press Ctrl+C to stop");
     }
 

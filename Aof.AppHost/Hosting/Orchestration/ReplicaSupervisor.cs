@@ -18,6 +18,8 @@ public enum ReplicaState
 /// Keeps one replica running: starts it, waits until it is healthy, and when it exits on its own reports the exit
 /// code and restarts it with exponential backoff (1 s doubling to 30 s; back to 1 s after 30 s of healthy running).
 /// A first start that exits or stays unhealthy is a start failure, not a crash: it is reported with its last lines.
+/// Once the app runs, the dashboard's commands stop, start and restart a replica (<see cref="StopAsync"/>,
+/// <see cref="Start"/>, <see cref="RestartAsync"/>); a start after a stop is supervised as a first start again.
 /// </summary>
 public sealed class ReplicaSupervisor(Resource resource, int replica, RunContext context, AppHostConsole console)
 {
@@ -27,7 +29,9 @@ public sealed class ReplicaSupervisor(Resource resource, int replica, RunContext
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly TaskCompletionSource _healthy = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _commands = new(1, 1);
+    private readonly Lock _lock = new();
+    private CancellationTokenSource _stopping = new();
     private ChildProcess? _current;
     private Task _loop = Task.CompletedTask;
 
@@ -46,16 +50,40 @@ public sealed class ReplicaSupervisor(Resource resource, int replica, RunContext
 
     public int? LastExitCode { get; private set; }
 
+    /// <summary>When the current process became healthy (its uptime starts there); null when it is not running.</summary>
+    public DateTimeOffset? RunningSince { get; private set; }
+
     /// <summary>Completes when the replica first becomes healthy; faults with a <see cref="StartupFailedException"/>.</summary>
     public Task Healthy => _healthy.Task;
 
-    public void Start() => _loop = Task.Run(SuperviseAsync);
+    /// <summary>Starts supervising; no-op while it already is (a second start command while running).</summary>
+    public void Start()
+    {
+        lock (_lock)
+        {
+            if (!_loop.IsCompleted) return;
+            if (_stopping.IsCancellationRequested)
+            {
+                _stopping.Dispose();
+                _stopping = new CancellationTokenSource();
+            }
+            var stopping = _stopping.Token;
+            _loop = Task.Run(() => SuperviseAsync(stopping));
+        }
+    }
 
-    private async Task SuperviseAsync()
+    /// <summary>Stops the replica (as <see cref="StopAsync"/>) and starts it again.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        Start();
+    }
+
+    private async Task SuperviseAsync(CancellationToken stopping)
     {
         var backoff = FirstBackoff;
         var first = true;
-        while (!_stopping.IsCancellationRequested)
+        while (!stopping.IsCancellationRequested)
         {
             State = first ? ReplicaState.Starting : ReplicaState.Restarting;
             ChildProcess process;
@@ -71,7 +99,7 @@ public sealed class ReplicaSupervisor(Resource resource, int replica, RunContext
                     return;
                 }
                 console.Log($"{Name} could not be restarted: {ex.Message}");
-                if (!await BackOffAsync(backoff)) return;
+                if (!await BackOffAsync(backoff, stopping)) return;
                 backoff = Next(backoff);
                 continue;
             }
@@ -80,8 +108,8 @@ public sealed class ReplicaSupervisor(Resource resource, int replica, RunContext
             previous?.Dispose();
             console.Log($"{Name} started (pid {process.Id})");
 
-            var healthy = await WaitHealthyAsync(process);
-            if (_stopping.IsCancellationRequested) return;
+            var healthy = await WaitHealthyAsync(process, stopping);
+            if (stopping.IsCancellationRequested) return;
             if (!healthy && first)
             {
                 var reason = process.HasExited
@@ -95,6 +123,7 @@ public sealed class ReplicaSupervisor(Resource resource, int replica, RunContext
             if (healthy)
             {
                 State = ReplicaState.Running;
+                RunningSince = DateTimeOffset.UtcNow;
                 console.Log(first ? $"{Name} is healthy" : $"{Name} is healthy again (restart {Restarts})");
                 _healthy.TrySetResult();
             }
@@ -103,17 +132,18 @@ public sealed class ReplicaSupervisor(Resource resource, int replica, RunContext
             int exit;
             try
             {
-                exit = await process.Exited.WaitAsync(_stopping.Token);
+                exit = await process.Exited.WaitAsync(stopping);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
             LastExitCode = exit;
+            RunningSince = null;
             if (DateTime.UtcNow - upSince >= StableAfter) backoff = FirstBackoff;
             State = ReplicaState.Restarting;
             console.Log($"{Name} crashed: {ChildProcess.DescribeExit(exit)}; restarting in {backoff.TotalSeconds:0} s");
-            if (!await BackOffAsync(backoff)) return;
+            if (!await BackOffAsync(backoff, stopping)) return;
             backoff = Next(backoff);
             Restarts++;
         }
@@ -122,11 +152,11 @@ public sealed class ReplicaSupervisor(Resource resource, int replica, RunContext
     private static TimeSpan Next(TimeSpan backoff) => TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
 
     /// <summary>Waits <paramref name="delay"/>; false when the app is stopping.</summary>
-    private async Task<bool> BackOffAsync(TimeSpan delay)
+    private static async Task<bool> BackOffAsync(TimeSpan delay, CancellationToken stopping)
     {
         try
         {
-            await Task.Delay(delay, _stopping.Token);
+            await Task.Delay(delay, stopping);
             return true;
         }
         catch (OperationCanceledException)
@@ -136,9 +166,9 @@ public sealed class ReplicaSupervisor(Resource resource, int replica, RunContext
     }
 
     /// <summary>True once the probe passes; false when the process exits or the start timeout passes first.</summary>
-    private async Task<bool> WaitHealthyAsync(ChildProcess process)
+    private async Task<bool> WaitHealthyAsync(ChildProcess process, CancellationToken stopping)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(Resource.StartTimeout);
         try
         {
@@ -160,23 +190,40 @@ public sealed class ReplicaSupervisor(Resource resource, int replica, RunContext
         _healthy.TrySetException(error);
     }
 
-    /// <summary>Ends supervision, then SIGTERM and, after the resource's stop timeout, SIGKILL.</summary>
+    /// <summary>Ends supervision, then SIGTERM and, after the resource's stop timeout, SIGKILL. Idempotent.</summary>
     public async Task StopAsync()
     {
-        await _stopping.CancelAsync();
-        await _loop;
-        _healthy.TrySetCanceled();
-        if (_current is { } process)
+        // One command at a time: a stop racing a restart must not leave two loops or an orphaned process.
+        await _commands.WaitAsync();
+        try
         {
-            if (!process.HasExited)
+            Task loop;
+            lock (_lock)
             {
-                State = ReplicaState.Stopping;
-                await process.StopAsync(Resource.StopTimeout);
-                console.Log($"{Name} stopped ({ChildProcess.DescribeExit(await process.Exited)})");
+                _stopping.Cancel();
+                loop = _loop;
             }
-            process.Dispose();
+            await loop;
+            _healthy.TrySetCanceled();
+            if (_current is { } process)
+            {
+                if (!process.HasExited)
+                {
+                    State = ReplicaState.Stopping;
+                    await process.StopAsync(Resource.StopTimeout);
+                    LastExitCode = await process.Exited;
+                    console.Log($"{Name} stopped ({ChildProcess.DescribeExit(LastExitCode.Value)})");
+                }
+                process.Dispose();
+                _current = null;
+            }
+            RunningSince = null;
+            if (State != ReplicaState.Failed) State = ReplicaState.Stopped;
         }
-        State = ReplicaState.Stopped;
+        finally
+        {
+            _commands.Release();
+        }
     }
 
     /// <summary>Kills the process at once (a second Ctrl+C).</summary>

@@ -11,6 +11,12 @@ public sealed class AppHostConsole(TextWriter writer)
 
     public static AppHostConsole Standard { get; } = new(Console.Out);
 
+    /// <summary>
+    /// Every line written, as (source, line), in the order written (raised under the write lock): the dashboard
+    /// keeps recent lines per resource from it. Handlers must be quick and must not write to this console.
+    /// </summary>
+    public event Action<string, string>? LineWritten;
+
     public void Log(string message) => Output("apphost", message);
 
     public void Output(string source, string line)
@@ -18,7 +24,11 @@ public sealed class AppHostConsole(TextWriter writer)
         lock (_lock)
         {
             foreach (var part in line.Split('\n'))
-                writer.WriteLine($"{source.PadRight(NameWidth)}| {part.TrimEnd('\r')}");
+            {
+                var text = part.TrimEnd('\r');
+                writer.WriteLine($"{source.PadRight(NameWidth)}| {text}");
+                LineWritten?.Invoke(source, text);
+            }
             writer.Flush();
         }
     }
