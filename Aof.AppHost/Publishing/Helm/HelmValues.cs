@@ -23,12 +23,6 @@ public sealed class HelmValues : ValueSource
         return Token(value is string ? $"{{{{ .Values.{path} | quote }}}}" : $"{{{{ .Values.{path} }}}}");
     }
 
-    public override string Inline(string path, object value)
-    {
-        Declare(path, value);
-        return Token($"{{{{ .Values.{path} }}}}");
-    }
-
     public override object Computed(string template, object literal, params (string Path, object Value)[] declares)
     {
         foreach (var (path, value) in declares) Declare(path, value);

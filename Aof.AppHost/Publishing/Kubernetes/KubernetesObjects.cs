@@ -236,7 +236,9 @@ public sealed class KubernetesObjects(DeploymentModel model, ValueSource values)
     private Dictionary<string, object> ScaledObject(ProjectResource project, AutoscaleSettings lag, BrokerResource broker, bool external)
     {
         var name = project.Name;
-        var target = values.Inline($"{name}.autoscaling.lagTarget", lag.LagTarget!.Value);
+        // KEDA's trigger metadata is a map of strings: the lag target is quoted.
+        var lagText = lag.LagTarget!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var target = values.Computed($"{{{{ .Values.{name}.autoscaling.lagTarget | quote }}}}", lagText, ($"{name}.autoscaling.lagTarget", lag.LagTarget.Value));
         var host = $"{broker.Name}.{values.Namespace}.svc.cluster.local";
         var triggers = new List<object>();
         foreach (var lane in DeploymentModel.Lanes)

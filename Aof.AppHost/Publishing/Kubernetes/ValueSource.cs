@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Aof.AppHost.Publishing.Kubernetes;
 
 /// <summary>
@@ -15,16 +13,11 @@ public abstract class ValueSource
     /// <summary>A whole scalar: the model's <paramref name="value"/>, or a reference to <c>.Values.{path}</c>.</summary>
     public abstract object Value(string path, object value);
 
-    /// <summary>The same, for use inside a longer string (never quoted).</summary>
-    public abstract string Inline(string path, object value);
-
     /// <summary>
     /// A whole scalar computed by a template expression (<paramref name="template"/>) over the values it declares;
     /// <paramref name="literal"/> is what the model gives.
     /// </summary>
     public abstract object Computed(string template, object literal, params (string Path, object Value)[] declares);
-
-    protected static string Text(object value) => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
 }
 
 /// <summary>The model's values, written as they are.</summary>
@@ -33,8 +26,6 @@ public sealed class LiteralValues(string ns) : ValueSource
     public override string Namespace { get; } = ns;
 
     public override object Value(string path, object value) => value;
-
-    public override string Inline(string path, object value) => Text(value);
 
     public override object Computed(string template, object literal, params (string Path, object Value)[] declares) => literal;
 }

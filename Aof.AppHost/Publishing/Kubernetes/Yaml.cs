@@ -1,4 +1,7 @@
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.EventEmitters;
 
 namespace Aof.AppHost.Publishing.Kubernetes;
 
@@ -6,7 +9,9 @@ namespace Aof.AppHost.Publishing.Kubernetes;
 public static class Yaml
 {
     private static readonly ISerializer Serializer = new SerializerBuilder()
-        .WithQuotingNecessaryStrings()
+        // YAML 1.1 readers (Kubernetes, Helm) take yes/no/on/off as booleans: such strings are quoted too.
+        .WithQuotingNecessaryStrings(quoteYaml1_1Strings: true)
+        .WithEventEmitter(next => new LiteralMultilineEmitter(next))
         .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull)
         .DisableAliases()
         .Build();
@@ -29,4 +34,15 @@ public static class Yaml
     /// <summary>Several objects as one multi-document file.</summary>
     public static string Documents(IEnumerable<object> objects) =>
         string.Join("---\n", objects.Select(Serialize));
+
+    /// <summary>Multi-line strings (the files of the ConfigMap) as literal blocks, readable and diffable.</summary>
+    private sealed class LiteralMultilineEmitter(IEventEmitter next) : ChainedEventEmitter(next)
+    {
+        public override void Emit(ScalarEventInfo eventInfo, IEmitter emitter)
+        {
+            if (eventInfo.Source.Value is string text && text.Contains('\n') && !text.Split('\n').Any(l => l.EndsWith(' ') || l.Contains('\t')))
+                eventInfo.Style = ScalarStyle.Literal;
+            base.Emit(eventInfo, emitter);
+        }
+    }
 }
