@@ -3,37 +3,56 @@ using Aof.AppHost.Hosting.Builder;
 using Aof.AppHost.Hosting.Orchestration;
 
 // The app model of AOF, in the shape of a .NET Aspire AppHost: a broker, the gateway and a pool of workers.
-// `dotnet run --project Aof.AppHost -- --queue nats --workers 4 --examples ./my-resources`
+// `dotnet run --project Aof.AppHost -- --queue nats --workers 4 --examples ./my-resources` runs it here;
+// `... -- --publisher manifest|kubernetes|helm --output-path <p>` writes the same model as deployment files.
 var builder = DistributedApplication.CreateBuilder(args);
 var options = builder.Options;
 
-var redis = builder.AddRedis("redis");                // redis-server, AOF persistence, data under the state folder
-var nats = builder.AddNats("nats").WithJetStream();   // nats-server -js, file store; started only when used
+var redis = builder.AddRedis("redis")                 // redis-server, AOF persistence, data under the state folder
+    .WithComputeResources("250m", "512Mi", "1", "2Gi");
+var nats = builder.AddNats("nats").WithJetStream()    // nats-server -js, file store; started only when used
+    .WithComputeResources("250m", "512Mi", "1", "2Gi");
+if (options.ExternalBrokers)
+{
+    redis.PublishAsExisting();
+    nats.PublishAsExisting();
+}
 IResourceBuilder<BrokerResource> queue = options.Queue == "nats" ? nats : redis;
 
 // Every service reads the same DaemonConfig; the webhook secret of examples/ comes from the environment.
-var secret = Environment.GetEnvironmentVariable("GITHUB_WEBHOOK_SECRET") ?? "aof-dev-secret";
-if (Environment.GetEnvironmentVariable("GITHUB_WEBHOOK_SECRET") is null)
-    builder.Console.Log($"GITHUB_WEBHOOK_SECRET is not set; the services use the development secret '{secret}'");
+var localSecret = Environment.GetEnvironmentVariable("GITHUB_WEBHOOK_SECRET") ?? "aof-dev-secret";
+if (!builder.IsPublishMode && Environment.GetEnvironmentVariable("GITHUB_WEBHOOK_SECRET") is null)
+    builder.Console.Log($"GITHUB_WEBHOOK_SECRET is not set; the services use the development secret '{localSecret}'");
+// Deployed, both are secrets: the webhook secret is asked for (GitHub must be given the same), the admin token generated.
+var webhookSecret = builder.AddParameter("github-webhook-secret", secret: true, localValue: localSecret);
+var adminToken = builder.AddParameter("admin-token", secret: true).WithGeneratedValue(32);
 
-if (queue.Resource.IsInstalled)
+if (queue.Resource.IsInstalled || builder.IsPublishMode)
 {
     var gateway = builder.AddProject("gateway", "../Aof.Gateway/Aof.Gateway.csproj")
         .WithArgs("--mode", "gateway", "--config", options.DaemonConfig)
         .WithHttpEndpoint(port: options.GatewayPort)
-        .WithEnvironment("GITHUB_WEBHOOK_SECRET", secret)
-        .WithEnvironment("Aof__Queue__Type", queue.Resource.QueueType)
-        .WithReference(queue)
-        .WaitFor(queue);
-
-    builder.AddProject("worker", "../Aof.Worker/Aof.Worker.csproj")
-        .WithArgs("--mode", "worker", "--config", options.DaemonConfig)
-        .WithReplicas(options.Workers)
-        .WithEnvironment("GITHUB_WEBHOOK_SECRET", secret)
+        .WithExternalHttpEndpoints()
+        .WithEnvironment("GITHUB_WEBHOOK_SECRET", webhookSecret)
+        .WithEnvironment("AOF_ADMIN_TOKEN", adminToken)
         .WithEnvironment("Aof__Queue__Type", queue.Resource.QueueType)
         .WithReference(queue)
         .WaitFor(queue)
-        .WaitFor(gateway); // the gateway reports a bad resource tree once; the workers load the same tree
+        .WithComputeResources("250m", "256Mi", "1", "512Mi")
+        .WithAutoscaling(minReplicas: 2, maxReplicas: 10, cpuUtilization: 70);
+
+    builder.AddProject("worker", "../Aof.Worker/Aof.Worker.csproj")
+        .WithArgs("--mode", "worker", "--config", options.DaemonConfig)
+        .WithHttpEndpoint()
+        .WithReplicas(options.Workers)
+        .WithEnvironment("GITHUB_WEBHOOK_SECRET", webhookSecret)
+        .WithEnvironment("Aof__Queue__Type", queue.Resource.QueueType)
+        .WithReference(queue)
+        .WaitFor(queue)
+        .WaitFor(gateway) // the gateway reports a bad resource tree once; the workers load the same tree
+        .WithComputeResources("250m", "256Mi", "1", "1Gi")
+        // KEDA adds workers while messages wait: one more replica per 50 messages of lag in a lane.
+        .WithAutoscaling(minReplicas: options.Workers, maxReplicas: Math.Max(10, options.Workers), lagTarget: 50);
 }
 else
 {
@@ -43,7 +62,7 @@ else
     builder.AddProject("gateway", "../Aof.Gateway/Aof.Gateway.csproj")
         .WithArgs("--mode", "standalone", "--config", options.DaemonConfig)
         .WithHttpEndpoint(port: options.GatewayPort)
-        .WithEnvironment("GITHUB_WEBHOOK_SECRET", secret)
+        .WithEnvironment("GITHUB_WEBHOOK_SECRET", webhookSecret)
         .WithEnvironment("Aof__Queue__Type", "memory");
 }
 

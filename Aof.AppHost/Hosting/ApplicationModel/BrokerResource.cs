@@ -26,6 +26,27 @@ public abstract class BrokerResource(string name, string executable) : Resource(
 
     public abstract string ConnectionString { get; }
 
+    /// <summary>The image a deployment runs (the local run uses <see cref="Executable"/>).</summary>
+    public abstract ContainerImage Image { get; set; }
+
+    /// <summary>The password clients need when deployed (a generated secret); a local run listens on loopback without one.</summary>
+    public ParameterResource? Password { get; set; }
+
+    /// <summary>Deployed against a broker that already exists: no container, its connection string is a secret parameter.</summary>
+    public bool IsExternal { get; set; }
+
+    /// <summary>Where a deployment keeps the broker's data.</summary>
+    public VolumeSettings Volume { get; set; } = new("data", "/data", "8Gi");
+
+    /// <summary>Arguments of the container; <paramref name="password"/> is an expression the target platform expands.</summary>
+    public abstract IReadOnlyList<string> ContainerArgs(string? password);
+
+    /// <summary>
+    /// The connection string clients get when deployed, from the broker's host, port and password expressions
+    /// (Aspire's <c>{redis.bindings.tcp.host}</c>, a Kubernetes Service name, ...).
+    /// </summary>
+    public abstract string DeployedConnectionString(string host, string port, string? password);
+
     public override TimeSpan StartTimeout => TimeSpan.FromSeconds(20);
 
     public override TimeSpan StopTimeout => TimeSpan.FromSeconds(10);

@@ -18,6 +18,9 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
 
     public string AssemblyName => Path.GetFileNameWithoutExtension(ProjectPath);
 
+    /// <summary>The image repository <c>dotnet publish -t:PublishContainer</c> gives the project (its ContainerRepository).</summary>
+    public string ContainerRepository { get; set; } = "aof-" + name;
+
     public override TimeSpan StartTimeout => TimeSpan.FromSeconds(90);
 
     /// <summary>Longer than the worker's drain timeout (30 s by default), so draining is not cut short.</summary>
@@ -37,6 +40,10 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
                          ?? System.Environment.GetEnvironmentVariable("OTEL_RESOURCE_ATTRIBUTES");
         env["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={ReplicaName(replica)}" + (string.IsNullOrWhiteSpace(attributes) ? "" : "," + attributes);
         foreach (var reference in References) env[$"ConnectionStrings__{reference.Name}"] = reference.ConnectionString;
+        foreach (var (variable, parameter) in ParameterEnvironment)
+        {
+            if (parameter.LocalValue is not null) env[variable] = parameter.LocalValue;
+        }
         return new ProcessSpec(context.DotnetPath, args, env, Path.GetDirectoryName(dll)!);
     }
 

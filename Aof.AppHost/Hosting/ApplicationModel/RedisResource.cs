@@ -8,6 +8,19 @@ public sealed class RedisResource(string name) : BrokerResource(name, "redis-ser
     /// <summary>The form StackExchange.Redis and <c>ConnectionStrings__redis</c> take.</summary>
     public override string ConnectionString => $"127.0.0.1:{Port}";
 
+    public override ContainerImage Image { get; set; } = new("docker.io", "library/redis", "7.4");
+
+    /// <summary>The same durability as the local run: the append-only file, fsynced every second.</summary>
+    public override IReadOnlyList<string> ContainerArgs(string? password) =>
+    [
+        "--appendonly", "yes", "--appendfsync", "everysec", "--dir", Volume.MountPath,
+        .. password is null ? Array.Empty<string>() : ["--requirepass", password],
+        .. Args,
+    ];
+
+    public override string DeployedConnectionString(string host, string port, string? password) =>
+        password is null ? $"{host}:{port}" : $"{host}:{port},password={password}";
+
     public override ProcessSpec Describe(RunContext context, int replica)
     {
         var data = DataDirectory(context);

@@ -18,6 +18,15 @@ public abstract class Resource(string name)
 
     public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Variables whose value is a parameter: its local value when run, a secret reference when deployed.</summary>
+    public Dictionary<string, ParameterResource> ParameterEnvironment { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Requests and limits of one replica when deployed; null: the publisher's defaults.</summary>
+    public ComputeResources? Compute { get; set; }
+
+    /// <summary>How a deployment scales this resource; null: a fixed <see cref="Replicas"/>.</summary>
+    public AutoscaleSettings? Autoscale { get; set; }
+
     public int Replicas { get; set; } = 1;
 
     /// <summary>Set by WithReplicas: replicas are named "worker-0", "worker-1" (even when there is one).</summary>
@@ -44,10 +53,21 @@ public abstract class Resource(string name)
     public override string ToString() => Name;
 }
 
-/// <summary>A port: the one asked for (null: any free one) and, once the app runs, the one per replica.</summary>
+/// <summary>
+/// A port: the one asked for (null: any free one) and, once the app runs, the one per replica. When deployed, the
+/// workload listens on <see cref="TargetPort"/> inside its container; <see cref="IsExternal"/> exposes it outside.
+/// </summary>
 public sealed class Endpoint
 {
     public int? Port { get; set; }
+
+    /// <summary>"http" or "tcp": the binding's scheme and transport.</summary>
+    public string Scheme { get; set; } = "tcp";
+
+    /// <summary>The port inside the container; null: the resource has no deployable endpoint.</summary>
+    public int? TargetPort { get; set; }
+
+    public bool IsExternal { get; set; }
 
     public int[] Allocated { get; internal set; } = [];
 

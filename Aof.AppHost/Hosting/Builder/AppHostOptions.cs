@@ -24,6 +24,10 @@ public sealed class AppHostOptions
           --no-dashboard         run without the dashboard
           --otlp-grpc-port N     the OTLP/gRPC receiver's port (default 18889, another if busy; 0 picks a free one)
           --otlp-http-port N     the OTLP/HTTP receiver's port (default 18890, another if busy; 0 picks a free one)
+        deployment (writes files and exits; nothing is started):
+          --publisher NAME       manifest (Aspire manifest for azd) | kubernetes | helm
+          --output-path PATH     the manifest file, or the folder of the Kubernetes manifests / Helm chart
+          --external-brokers     deploy against existing brokers: no broker containers, connection strings as secrets
         """;
 
     public const string DefaultDashboardUrl = "http://localhost:18888";
@@ -56,6 +60,14 @@ public sealed class AppHostOptions
 
     /// <summary>As <see cref="OtlpGrpcPort"/>, for OTLP/HTTP (default 18890).</summary>
     public int? OtlpHttpPort { get; private set; }
+    /// <summary>The publisher to run (<c>--publisher</c>); null: run the app.</summary>
+    public string? Publisher { get; private set; }
+
+    /// <summary>Where the publisher writes (<c>--output-path</c>), absolute.</summary>
+    public string? OutputPath { get; private set; }
+
+    /// <summary>Deploy against existing brokers (<c>--external-brokers</c>).</summary>
+    public bool ExternalBrokers { get; private set; }
 
     /// <summary>The AppHost's project folder: Program.cs names service projects relative to it.</summary>
     public static string ProjectDirectory { get; } =
@@ -69,9 +81,29 @@ public sealed class AppHostOptions
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
-            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value");
+            // `dotnet run -- --publisher manifest` and azd's `dotnet run --publisher manifest` differ only by this.
+            if (arg == "--") continue;
+            string? inline = null;
+            if (arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=') is > 2 and var eq)
+            {
+                inline = arg[(eq + 1)..];
+                arg = arg[..eq];
+            }
+            string Value() => inline ?? (i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value"));
             switch (arg)
             {
+                case "--publisher":
+                    options.Publisher = Value().ToLowerInvariant();
+                    if (!Publishing.Publishers.Names.Contains(options.Publisher))
+                        throw new ArgumentException(
+                            $"unknown publisher '{options.Publisher}'; the publishers are: {string.Join(", ", Publishing.Publishers.Names)}");
+                    break;
+                case "--output-path":
+                    options.OutputPath = Path.GetFullPath(Value());
+                    break;
+                case "--external-brokers":
+                    options.ExternalBrokers = true;
+                    break;
                 case "--queue":
                     options.Queue = Value().ToLowerInvariant();
                     if (options.Queue is not ("redis" or "nats"))
@@ -119,6 +151,8 @@ public sealed class AppHostOptions
                     throw new ArgumentException($"unknown option '{arg}'");
             }
         }
+        if (options.Publisher is not null && options.OutputPath is null)
+            throw new ArgumentException($"--publisher {options.Publisher} needs --output-path (where to write)");
         if (!options.ShowHelp && !File.Exists(options.DaemonConfig))
             throw new ArgumentException($"no daemon.yaml in {options.ExamplesDirectory} (--examples names the folder that holds it)");
         return options;

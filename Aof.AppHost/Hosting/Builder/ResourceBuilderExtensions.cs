@@ -29,10 +29,70 @@ public static class ResourceBuilderExtensions
         return builder;
     }
 
-    /// <summary>Listens on <paramref name="port"/>; null or 0: a free port chosen at start.</summary>
-    public static IResourceBuilder<T> WithHttpEndpoint<T>(this IResourceBuilder<T> builder, int? port = null) where T : Resource
+    /// <summary>
+    /// Listens on <paramref name="port"/>; null or 0: a free port chosen at start. Deployed, the container listens
+    /// on <paramref name="targetPort"/> (8080, the port of .NET's container images).
+    /// </summary>
+    public static IResourceBuilder<T> WithHttpEndpoint<T>(this IResourceBuilder<T> builder, int? port = null, int targetPort = 8080)
+        where T : Resource
     {
         builder.Resource.Endpoint.Port = port is > 0 ? port : null;
+        builder.Resource.Endpoint.Scheme = "http";
+        builder.Resource.Endpoint.TargetPort = targetPort;
+        return builder;
+    }
+
+    /// <summary>Deployed, the http endpoint is reachable from outside (ingress of Container Apps, a Kubernetes Ingress).</summary>
+    public static IResourceBuilder<T> WithExternalHttpEndpoints<T>(this IResourceBuilder<T> builder) where T : Resource
+    {
+        builder.Resource.Endpoint.IsExternal = true;
+        return builder;
+    }
+
+    /// <summary>Sets <paramref name="name"/> to the parameter's value (deployed: a reference to the secret, never the value).</summary>
+    public static IResourceBuilder<T> WithEnvironment<T>(this IResourceBuilder<T> builder, string name, IResourceBuilder<ParameterResource> parameter)
+        where T : Resource
+    {
+        builder.Resource.ParameterEnvironment[name] = parameter.Resource;
+        return builder;
+    }
+
+    /// <summary>Deployment tools generate the parameter's value (at least <paramref name="minLength"/> characters) instead of asking.</summary>
+    public static IResourceBuilder<ParameterResource> WithGeneratedValue(this IResourceBuilder<ParameterResource> builder, int minLength = 22)
+    {
+        builder.Resource.GenerateMinLength = minLength;
+        return builder;
+    }
+
+    /// <summary>CPU and memory one replica requests and may use when deployed.</summary>
+    public static IResourceBuilder<T> WithComputeResources<T>(this IResourceBuilder<T> builder,
+        string cpuRequest, string memoryRequest, string cpuLimit, string memoryLimit) where T : Resource
+    {
+        builder.Resource.Compute = new ComputeResources(cpuRequest, memoryRequest, cpuLimit, memoryLimit);
+        return builder;
+    }
+
+    /// <summary>Deployed, scales between min and max replicas: on queue lag per lane (KEDA) when lagTarget is set, else on CPU.</summary>
+    public static IResourceBuilder<T> WithAutoscaling<T>(this IResourceBuilder<T> builder, int minReplicas, int maxReplicas,
+        int? lagTarget = null, int cpuUtilization = 70) where T : Resource
+    {
+        if (minReplicas < 0 || maxReplicas < Math.Max(1, minReplicas))
+            throw new ArgumentOutOfRangeException(nameof(maxReplicas), $"{builder.Resource.Name}: autoscaling needs 0 <= min <= max and max >= 1");
+        builder.Resource.Autoscale = new AutoscaleSettings(minReplicas, maxReplicas, lagTarget, cpuUtilization);
+        return builder;
+    }
+
+    /// <summary>Deploys <paramref name="image"/> for this broker instead of the default.</summary>
+    public static IResourceBuilder<T> WithImage<T>(this IResourceBuilder<T> builder, ContainerImage image) where T : BrokerResource
+    {
+        builder.Resource.Image = image;
+        return builder;
+    }
+
+    /// <summary>Deployed against a broker that already exists: no container; its connection string is a secret parameter.</summary>
+    public static IResourceBuilder<T> PublishAsExisting<T>(this IResourceBuilder<T> builder) where T : BrokerResource
+    {
+        builder.Resource.IsExternal = true;
         return builder;
     }
 

@@ -4,6 +4,7 @@ using Aof.AppHost.Hosting.ApplicationModel;
 using Aof.AppHost.Hosting.Builder;
 using Aof.AppHost.Hosting.Processes;
 using Aof.AppHost.Telemetry;
+using Aof.AppHost.Publishing;
 
 namespace Aof.AppHost.Hosting.Orchestration;
 
@@ -130,6 +131,7 @@ public sealed class DistributedApplication : IAsyncDisposable
             _console.Log(AppHostOptions.Usage);
             return 0;
         }
+        if (_options.Publisher is { } publisher) return Publish(publisher);
         using var signals = _isTesting ? null : new ShutdownSignals(_stop, KillAll, _console);
         var used = Resources.ToList();
         try
@@ -172,6 +174,28 @@ public sealed class DistributedApplication : IAsyncDisposable
             await StopAllAsync(used);
             if (_dashboard is not null) await _dashboard.DisposeAsync();
             await Telemetry.DisposeAsync(); // last: the services' final exports arrive while they stop
+        }
+    }
+
+    /// <summary>Writes the model as deployment files (<c>--publisher</c>) and starts nothing: 0 when written, 1 when not.</summary>
+    private int Publish(string name)
+    {
+        var output = _options.OutputPath!;
+        try
+        {
+            var publisher = Publishers.Create(name);
+            var files = publisher.Generate(DeploymentModel.From(_options, _resources, name));
+            if (publisher.WritesSingleFile) OutputWriter.WriteFile(output, files.Single().Value);
+            else OutputWriter.WriteFolder(output, files);
+            _console.Log($"{name}: wrote {(publisher.WritesSingleFile ? output : $"{files.Count} files to {output}")}");
+            _started.TrySetResult();
+            return 0;
+        }
+        catch (PublishingException ex)
+        {
+            _console.Log($"error: {ex.Message}");
+            _started.TrySetException(ex);
+            return 1;
         }
     }
 

@@ -1,0 +1,93 @@
+using System.Text.RegularExpressions;
+using YamlDotNet.RepresentationModel;
+
+namespace Aof.Tests.Deployment;
+
+/// <summary>The Helm chart: every value the templates read is defined in values.yaml, and the chart is well formed.</summary>
+public sealed partial class HelmTests
+{
+    private static async Task<string> ChartAsync(TempFolder temp)
+    {
+        var output = Path.Combine(temp.Path, "aof");
+        var result = await Publish.RunAsync(["--publisher", "helm", "--output-path", output]);
+        Assert.True(result.ExitCode == 0, result.Output);
+        return output;
+    }
+
+    [Fact]
+    public async Task Every_value_the_templates_use_is_defined_in_values_yaml()
+    {
+        using var temp = new TempFolder();
+        var chart = await ChartAsync(temp);
+        var values = new YamlStream();
+        values.Load(new StringReader(await File.ReadAllTextAsync(Path.Combine(chart, "values.yaml"))));
+        var root = (YamlMappingNode)values.Documents[0].RootNode;
+
+        var used = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(chart, "templates")))
+        {
+            foreach (Match m in ValuesReference().Matches(await File.ReadAllTextAsync(file))) used.Add(m.Groups[1].Value);
+        }
+
+        Assert.Contains("queue.type", used);
+        Assert.Contains("worker.autoscaling.lagTarget", used);
+        var missing = used.Where(path => !Defined(root, path)).ToList();
+        Assert.True(missing.Count == 0, "not in values.yaml: " + string.Join(", ", missing));
+    }
+
+    [Fact]
+    public async Task Values_cover_image_replicas_autoscaling_brokers_resources_and_ingress()
+    {
+        using var temp = new TempFolder();
+        var chart = await ChartAsync(temp);
+        var values = new YamlStream();
+        values.Load(new StringReader(await File.ReadAllTextAsync(Path.Combine(chart, "values.yaml"))));
+        var root = (YamlMappingNode)values.Documents[0].RootNode;
+
+        foreach (var path in new[]
+                 {
+                     "image.registry", "image.tag", "gateway.image.repository", "worker.replicas", "worker.autoscaling.minReplicas",
+                     "worker.autoscaling.maxReplicas", "worker.autoscaling.lagTarget", "queue.type", "redis.external", "nats.external",
+                     "worker.resources.limits.memory", "ingress.enabled", "redis.persistence.size",
+                 })
+            Assert.True(Defined(root, path), path);
+        Assert.Equal("redis", root["queue"]["type"].ToString());
+    }
+
+    [Fact]
+    public async Task Templates_are_well_formed()
+    {
+        using var temp = new TempFolder();
+        var chart = await ChartAsync(temp);
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(await File.ReadAllTextAsync(Path.Combine(chart, "Chart.yaml"))));
+        var meta = (YamlMappingNode)yaml.Documents[0].RootNode;
+        Assert.Equal("v2", meta["apiVersion"].ToString());
+        Assert.Equal("aof", meta["name"].ToString());
+
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(chart, "templates"), "*.yaml"))
+        {
+            var text = await File.ReadAllTextAsync(file);
+            Assert.Equal(Regex.Matches(text, @"\{\{-? (if|with|range) ").Count, Regex.Matches(text, @"\{\{-? end \}\}").Count);
+            Assert.Equal(Regex.Matches(text, @"\{\{").Count, Regex.Matches(text, @"\}\}").Count);
+            Assert.DoesNotMatch(@"HELM\d+X", text); // every placeholder became a template expression
+        }
+        // Each broker is in the chart, chosen by queue.type, so one chart serves both queues.
+        Assert.Contains("eq .Values.queue.type \"nats\"", await File.ReadAllTextAsync(Path.Combine(chart, "templates", "worker.yaml")));
+        Assert.Contains("nats-jetstream", await File.ReadAllTextAsync(Path.Combine(chart, "templates", "worker.yaml")));
+    }
+
+    private static bool Defined(YamlMappingNode root, string path)
+    {
+        YamlNode node = root;
+        foreach (var part in path.Split('.'))
+        {
+            if (node is not YamlMappingNode map || !map.Children.TryGetValue(new YamlScalarNode(part), out var child)) return false;
+            node = child;
+        }
+        return true;
+    }
+
+    [GeneratedRegex(@"\.Values\.([A-Za-z0-9_.]+)")]
+    private static partial Regex ValuesReference();
+}
