@@ -101,6 +101,26 @@ public sealed class AppHostTests(AppHostFixture fixture) : IClassFixture<AppHost
     }
 
     [Fact]
+    public async Task The_services_metrics_reach_the_apphosts_receiver_with_queue_depth_by_state_and_priority()
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        var store = fixture.App.App.Telemetry.Store;
+        IReadOnlyList<MetricSeries> depth = [];
+        await WaitForAsync(() =>
+        {
+            depth = store.GetMetrics(new MetricQuery { Name = "aof.queue.depth", Service = "worker" });
+            return Task.FromResult(depth.Any(s => s.Attributes.GetValueOrDefault("state") == "ready" && s.Attributes.GetValueOrDefault("priority") == "normal"));
+        }, "aof.queue.depth from a worker", cts.Token);
+
+        Assert.All(depth, s => Assert.Equal(MetricKind.Gauge, s.Kind));
+        Assert.Contains(depth, s => s.Attributes["state"] == "dead_lettered" && s.Attributes["priority"] == "all");
+        Assert.Contains(depth, s => s.Resource.Instance is "worker-0" or "worker-1");
+        await WaitForAsync(() => Task.FromResult(store.GetMetrics(new MetricQuery { Name = "aof.webhooks.received", Service = "gateway" }).Count > 0 ||
+                                                 store.GetMetricNames().Contains("http.server.request.duration")),
+            "the gateway's metrics", cts.Token);
+    }
+
+    [Fact]
     public async Task A_worker_replica_killed_with_sigkill_is_restarted_and_no_accepted_event_is_lost()
     {
         using var cts = new CancellationTokenSource(Bound);

@@ -199,13 +199,11 @@ public sealed class OtlpReceiverBadInputTests(OtlpReceiverFixture fixture) : ICl
     private sealed class OpenEndedContent : HttpContent
     {
         private readonly byte[] _start;
-        private readonly long? _length;
 
-        public OpenEndedContent(byte[] start, string contentType, long? contentLength = null)
+        public OpenEndedContent(byte[] start, string contentType)
         {
             _start = start;
             Headers.ContentType = new MediaTypeHeaderValue(contentType);
-            _length = contentLength;
         }
 
         protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
@@ -220,8 +218,8 @@ public sealed class OtlpReceiverBadInputTests(OtlpReceiverFixture fixture) : ICl
 
         protected override bool TryComputeLength(out long length)
         {
-            length = _length ?? -1;
-            return _length is not null;
+            length = -1;
+            return false;
         }
     }
 }
