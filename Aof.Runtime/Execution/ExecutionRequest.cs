@@ -14,6 +14,9 @@ public sealed record ExecutionRequest(EventEnvelope Envelope, int Attempt, ReadO
     /// <summary>The execution record's id (the queue message id); durable flows keep their state under it.</summary>
     public string ExecutionId { get; init; } = Envelope.Id;
 
+    /// <summary>The worker running it (recorded on the execution when a suspended flow resumes).</summary>
+    public string? Worker { get; init; }
+
     /// <summary>
     /// Set when a flow's Agent or Fleet node runs the target: the node's rendered <c>input</c>, which the agent works
     /// on instead of the prompt it would build from the event. Null for executions straight from a trigger.

@@ -61,7 +61,7 @@ public sealed class FlowExecutor
                 throw Permanent(flow, $"cannot resume at node '{checkpoint.Node}': the flow no longer has it");
             walk.Context.Restore(checkpoint.Outputs, checkpoint.Previous);
             walk.Steps = checkpoint.Steps;
-            last = await _durable.TryResumeAsync(request.ExecutionId, checkpoint, entry, ct);
+            last = await _durable.TryResumeAsync(request, checkpoint, entry, ct);
             if (last is null) return new FlowResult(null, []) { DeferFor = _durable.DeferFor(checkpoint) };
             _logger.LogDebug("Flow {Flow} execution {Id}: resumed at node {Node}", flow.Name, request.ExecutionId, checkpoint.Node);
             walk.Context.RecordOutput(checkpoint.Node, last.Output);

@@ -274,7 +274,7 @@ public sealed partial class QueueProcessor : BackgroundService
         try
         {
             // WaitAsync: an executor that ignores its token still cannot hold the delivery past the timeout.
-            var request = new ExecutionRequest(envelope, delivery.Attempt, delivery.Body) { ExecutionId = delivery.MessageId };
+            var request = new ExecutionRequest(envelope, delivery.Attempt, delivery.Body) { ExecutionId = delivery.MessageId, Worker = WorkerName };
             var result = await _executors.ExecuteAsync(request, execution.Token).WaitAsync(execution.Token);
             await running;
             if (result.DeferFor is { } delay)
