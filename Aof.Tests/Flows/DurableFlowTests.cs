@@ -21,10 +21,10 @@ public abstract class DurableFlowTests
 {
     protected const int TestTimeoutMs = 90_000;
 
-    protected abstract DurableWorld CreateWorld(AofOptions options, ResourceCatalog catalog);
+    protected abstract Task<DurableWorld> CreateWorldAsync(AofOptions options, ResourceCatalog catalog);
 
-    private DurableWorld World(params AgentFlowResource[] flows) =>
-        CreateWorld(DurableWorld.DefaultOptions("f" + Guid.NewGuid().ToString("N")[..10]), Catalog(flows));
+    private Task<DurableWorld> World(params AgentFlowResource[] flows) =>
+        CreateWorldAsync(DurableWorld.DefaultOptions("f" + Guid.NewGuid().ToString("N")[..10]), Catalog(flows));
 
     /// <summary>prep -> gate (Approval) -> deploy when approved / denied when rejected (optional).</summary>
     private static AgentFlowResource Deploy(int timeoutSeconds = 120, bool rejectedBranch = true)
@@ -49,7 +49,7 @@ public abstract class DurableFlowTests
     [Fact(Timeout = TestTimeoutMs)]
     public async Task An_approval_waits_survives_a_worker_restart_and_resumes_on_approve_through_the_admin_api()
     {
-        await using var world = World(Deploy());
+        await using var world = await World(Deploy());
         var first = await world.StartWorkerAsync("worker-1");
         var id = await world.PublishAsync(Envelope("deploy"));
 
@@ -84,7 +84,7 @@ public abstract class DurableFlowTests
     [Fact(Timeout = TestTimeoutMs)]
     public async Task A_user_not_allowed_gets_403_and_bad_requests_get_400_and_nothing_changes()
     {
-        await using var world = World(Deploy());
+        await using var world = await World(Deploy());
         await world.StartWorkerAsync("worker-1");
         var id = await world.PublishAsync(Envelope("deploy"));
         await world.WaitForStatusAsync(id, ExecutionStatus.WaitingApproval);
@@ -116,7 +116,7 @@ public abstract class DurableFlowTests
     public async Task Deciding_an_execution_that_is_not_waiting_is_409_and_changes_nothing()
     {
         var quick = Chain("quick", Node("done", "End", """{"message": "quick"}"""));
-        await using var world = World(quick);
+        await using var world = await World(quick);
         await world.StartWorkerAsync("worker-1");
         var id = await world.PublishAsync(Envelope("quick"));
         var before = await world.WaitForStatusAsync(id, ExecutionStatus.Succeeded);
@@ -134,7 +134,7 @@ public abstract class DurableFlowTests
     [Fact(Timeout = TestTimeoutMs)]
     public async Task Past_its_timeout_an_approval_is_rejected_and_can_no_longer_be_approved()
     {
-        await using var world = World(Deploy(timeoutSeconds: 1, rejectedBranch: false));
+        await using var world = await World(Deploy(timeoutSeconds: 1, rejectedBranch: false));
         await world.StartWorkerAsync("worker-1");
         var id = await world.PublishAsync(Envelope("deploy"));
 
@@ -159,7 +159,7 @@ public abstract class DurableFlowTests
             Node("pause", "Wait", """{"duration": "6s"}"""),
             Node("after", "End", """{"message": "n=${before.output.n} after ${previous.output.waited_ms}ms"}"""));
         var quick = Chain("quick", Node("done", "End", """{"message": "quick"}"""));
-        await using var world = World(slow, quick);
+        await using var world = await World(slow, quick);
         // One worker that runs one message at a time: while the flow waits, that slot must be free.
         await world.StartWorkerAsync("solo", concurrency: 1);
 
@@ -182,7 +182,7 @@ public abstract class DurableFlowTests
         var slow = Chain("slow",
             Node("pause", "Wait", """{"seconds": 2}"""),
             Node("after", "End", """{"message": "resumed"}"""));
-        await using var world = World(slow);
+        await using var world = await World(slow);
         var first = await world.StartWorkerAsync("worker-1");
         var id = await world.PublishAsync(Envelope("slow"));
         await world.WaitForStatusAsync(id, ExecutionStatus.Waiting);
@@ -197,23 +197,36 @@ public abstract class DurableFlowTests
 
 public sealed class InMemoryDurableFlowTests : DurableFlowTests
 {
-    protected override DurableWorld CreateWorld(AofOptions options, ResourceCatalog catalog)
+    protected override Task<DurableWorld> CreateWorldAsync(AofOptions options, ResourceCatalog catalog)
     {
         var queue = new InMemoryMessageQueue(options.Queue);
         var store = new InMemoryExecutionStore(options.Executions);
-        return new DurableWorld(options, catalog, _ => queue, () => store, sharedQueue: true);
+        return Task.FromResult(new DurableWorld(options, catalog, _ => queue, () => store, sharedQueue: true));
     }
 }
 
 public sealed class RedisDurableFlowTests(RedisServerFixture redis) : DurableFlowTests, IClassFixture<RedisServerFixture>
 {
-    protected override DurableWorld CreateWorld(AofOptions options, ResourceCatalog catalog)
+    protected override async Task<DurableWorld> CreateWorldAsync(AofOptions options, ResourceCatalog catalog)
     {
         var world = new DurableWorld(options, catalog,
             name => new RedisMessageQueue(redis.Connection, options.Queue, name),
             () => new RedisExecutionStore(redis.Connection, options.Executions, options.Queue.Prefix),
             sharedQueue: false);
-        world.Publisher.InitializeAsync(CancellationToken.None).WaitAsync(DurableWorld.WaitLimit).GetAwaiter().GetResult();
+        await world.Publisher.InitializeAsync(CancellationToken.None).WaitAsync(DurableWorld.WaitLimit);
+        return world;
+    }
+}
+
+public sealed class NatsDurableFlowTests(NatsServerFixture nats) : DurableFlowTests, IClassFixture<NatsServerFixture>
+{
+    protected override async Task<DurableWorld> CreateWorldAsync(AofOptions options, ResourceCatalog catalog)
+    {
+        var world = new DurableWorld(options, catalog,
+            _ => new Aof.Core.Queue.Nats.NatsMessageQueue(nats.Connection, options.Queue),
+            () => new Aof.Core.Executions.Nats.NatsExecutionStore(nats.Connection, options.Executions, options.Queue.Prefix),
+            sharedQueue: false);
+        await world.Publisher.InitializeAsync(CancellationToken.None).WaitAsync(DurableWorld.WaitLimit);
         return world;
     }
 }
