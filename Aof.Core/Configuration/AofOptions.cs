@@ -1,5 +1,6 @@
 using Aof.Core.Executions;
 using Aof.Core.Queue;
+using Aof.Core.RateLimits;
 using Microsoft.Extensions.Configuration;
 
 namespace Aof.Core.Configuration;
@@ -98,4 +99,7 @@ public sealed class RuntimeOptions
     /// worker held in between): an approve or reject takes effect within this time.
     /// </summary>
     public int ApprovalPollMs { get; set; } = 5000;
+
+    /// <summary>Tenant rate limits (<c>runtime.rate_limits</c>), checked by <see cref="RateLimitConfiguration"/> at startup.</summary>
+    public RateLimitOptions RateLimits { get; set; } = new();
 }

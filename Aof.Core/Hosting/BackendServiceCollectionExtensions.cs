@@ -7,6 +7,10 @@ using Aof.Core.Queue;
 using Aof.Core.Queue.InMemory;
 using Aof.Core.Queue.Nats;
 using Aof.Core.Queue.Redis;
+using Aof.Core.RateLimits;
+using Aof.Core.RateLimits.InMemory;
+using Aof.Core.RateLimits.Nats;
+using Aof.Core.RateLimits.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -28,6 +32,8 @@ public static class BackendServiceCollectionExtensions
     /// NATS is found at <c>ConnectionStrings:nats</c>, else at <c>Aof:Queue:Url</c> (<c>nats://[user:password@]host:port</c>);
     /// the connection is registered as <see cref="INatsConnection"/>, starts connecting at once and keeps
     /// reconnecting forever, so a service starts while NATS is down and recovers when it comes up.
+    /// The tenant rate limits (<c>Aof:Runtime:RateLimits</c>) are validated here, so a bad limit stops the start, and
+    /// their state goes to the same backend (<see cref="IRateLimitStore"/>, <see cref="TenantRateLimiter"/>).
     /// </summary>
     public static IServiceCollection AddAofBackends(this IServiceCollection services, IConfiguration configuration)
     {
@@ -35,8 +41,17 @@ public static class BackendServiceCollectionExtensions
         var section = configuration.GetSection(AofOptions.Section);
         services.AddOptions<AofOptions>().Bind(section);
         // The backend decides which services exist, so it is read now; everything else comes from IOptions later.
+        // Checked before binding: the binder would ignore a misspelt key and run without the limit.
+        var rateLimits = RateLimitConfiguration.Read(configuration);
         var aof = section.Get<AofOptions>() ?? new AofOptions();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(new RateLimitPolicy(rateLimits));
+        services.AddSingleton(sp => new TenantRateLimiter(
+            sp.GetRequiredService<RateLimitPolicy>(),
+            sp.GetRequiredService<IRateLimitStore>(),
+            Options(sp).Queue.VisibilityTimeout,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<TenantRateLimiter>>()));
         services.AddHostedService<BackendStartup>();
 
         var type = (aof.Queue.Type ?? "memory").Trim().ToLowerInvariant();
@@ -47,6 +62,7 @@ public static class BackendServiceCollectionExtensions
                     new InMemoryMessageQueue(Options(sp).Queue, sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<IExecutionStore>(sp =>
                     new InMemoryExecutionStore(Options(sp).Executions, sp.GetRequiredService<TimeProvider>()));
+                services.AddSingleton<IRateLimitStore>(sp => new InMemoryRateLimitStore(sp.GetRequiredService<TimeProvider>()));
                 break;
 
             case "redis":
@@ -76,6 +92,8 @@ public static class BackendServiceCollectionExtensions
                     return new RedisExecutionStore(sp.GetRequiredService<IConnectionMultiplexer>(), options.Executions,
                         options.Queue.Prefix, sp.GetRequiredService<TimeProvider>());
                 });
+                services.AddSingleton<IRateLimitStore>(sp =>
+                    new RedisRateLimitStore(sp.GetRequiredService<IConnectionMultiplexer>(), Options(sp).Queue.Prefix));
                 break;
 
             case "nats":
@@ -104,6 +122,8 @@ public static class BackendServiceCollectionExtensions
                     return new NatsExecutionStore(sp.GetRequiredService<INatsConnection>(), options.Executions,
                         options.Queue.Prefix, sp.GetRequiredService<TimeProvider>());
                 });
+                services.AddSingleton<IRateLimitStore>(sp =>
+                    new NatsRateLimitStore(sp.GetRequiredService<INatsConnection>(), Options(sp).Queue.Prefix, sp.GetRequiredService<TimeProvider>()));
                 break;
 
             default:

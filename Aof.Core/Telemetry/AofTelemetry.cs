@@ -26,6 +26,12 @@ public static class AofTelemetry
 
     public static readonly Counter<long> Retried = Meter.CreateCounter<long>("aof.events.retried", description: "Deliveries scheduled for retry");
 
+    /// <summary>
+    /// Tags: reason (rate_limit, concurrency_limit, limiter_unavailable), scope (organization, repository; absent for
+    /// limiter_unavailable). A deferral is not a failure: the message comes back later with its attempt unchanged.
+    /// </summary>
+    public static readonly Counter<long> Deferred = Meter.CreateCounter<long>("aof.events.deferred", description: "Deliveries deferred by a tenant limit, by reason");
+
     /// <summary>Tags: reason.</summary>
     public static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>("aof.events.dead_lettered", description: "Messages moved to the dead-letter queue");
 

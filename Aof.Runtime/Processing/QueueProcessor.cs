@@ -4,6 +4,8 @@ using Aof.Core.Configuration;
 using Aof.Core.Events;
 using Aof.Core.Executions;
 using Aof.Core.Queue;
+using Aof.Core.RateLimits;
+using Aof.Core.Telemetry;
 using Aof.Runtime.Execution;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,6 +19,8 @@ namespace Aof.Runtime.Processing;
 /// execute within <see cref="RuntimeOptions.TaskTimeoutSecs"/>, then ack, retry with backoff (nack), or dead-letter.
 /// On stop: fetching stops at once, buffered deliveries are released to other workers immediately, in-flight
 /// executions get <see cref="WorkerOptions.DrainTimeoutSecs"/> to finish and are cancelled and released after that.
+/// With tenant rate limits configured, a delivery is admitted by the <see cref="TenantRateLimiter"/> before it runs;
+/// one that is refused is deferred (attempt unchanged) until its tenant has room again.
 /// </summary>
 public sealed partial class QueueProcessor : BackgroundService
 {
@@ -27,6 +31,10 @@ public sealed partial class QueueProcessor : BackgroundService
     /// <summary>Outcome tag of a delivery deferred by a suspended flow.</summary>
     public const string Deferred = "deferred";
 
+    // A delivery the limiter could not decide on comes back after this long.
+    private static readonly TimeSpan LimiterRetryDelay = TimeSpan.FromSeconds(1);
+    private const string LimiterUnavailable = "limiter_unavailable";
+
     private readonly IMessageQueue _queue;
     private readonly IExecutionStore _store;
     private readonly TargetExecutorRegistry _executors;
@@ -34,6 +42,9 @@ public sealed partial class QueueProcessor : BackgroundService
     private readonly AofOptions _options;
     private readonly RetryPolicy _retry;
     private readonly LeaseKeeper _leases;
+
+    // Null when no limit is configured: the hot path then makes no extra call.
+    private readonly TenantRateLimiter? _limiter;
     private readonly ProcessingTelemetry.Destinations _destinations;
     private readonly Channel<Delivery> _buffer;
     private readonly SemaphoreSlim _bufferSlots;
@@ -54,8 +65,10 @@ public sealed partial class QueueProcessor : BackgroundService
         IExecutionStore store,
         TargetExecutorRegistry executors,
         IOptions<AofOptions> options,
-        ILogger<QueueProcessor> logger)
+        ILogger<QueueProcessor> logger,
+        TenantRateLimiter? limiter = null)
     {
+        _limiter = limiter is { Enabled: true } ? limiter : null;
         _queue = queue;
         _store = store;
         _executors = executors;
@@ -262,6 +275,70 @@ public sealed partial class QueueProcessor : BackgroundService
             return;
         }
 
+        RateLimitPermit? permit = null;
+        if (_limiter is { } limiter)
+        {
+            var admission = await AdmitAsync(limiter, delivery, envelope);
+            if (!admission.Admitted) return;
+            permit = admission.Permit;
+        }
+        try
+        {
+            await ExecuteAsync(delivery, envelope, started);
+        }
+        finally
+        {
+            if (permit is not null) await ReleasePermitAsync(_limiter!, permit);
+        }
+    }
+
+    /// <summary>
+    /// Asks the tenant limits whether this delivery may run now; if not, defers it (not a failure, attempt unchanged)
+    /// and returns not admitted. When the limiter cannot answer (broker trouble) the delivery is deferred briefly too:
+    /// running it unchecked would break the limit, failing it would spend a retry on our own outage.
+    /// </summary>
+    private async Task<RateLimitDecision> AdmitAsync(TenantRateLimiter limiter, Delivery delivery, EventEnvelope envelope)
+    {
+        RateLimitDecision decision;
+        try
+        {
+            decision = await limiter.TryAdmitAsync(envelope, _abort.Token);
+        }
+        catch (Exception ex)
+        {
+            LogLimiterFailed(ex, delivery.MessageId);
+            decision = new RateLimitDecision(false, null, LimiterRetryDelay, LimiterUnavailable, null);
+        }
+        if (decision.Admitted) return decision;
+
+        await SettleAsync(delivery, () => _queue.DeferAsync(delivery, decision.Delay, _abort.Token));
+        if (decision.Scope is { } scope)
+        {
+            AofTelemetry.Deferred.Add(1, new KeyValuePair<string, object?>("reason", decision.Reason), new KeyValuePair<string, object?>("scope", scope.Kind));
+            LogDeferred(delivery.MessageId, decision.Reason!, scope.Key, decision.Delay.TotalMilliseconds);
+        }
+        else
+        {
+            AofTelemetry.Deferred.Add(1, new KeyValuePair<string, object?>("reason", decision.Reason));
+        }
+        return decision;
+    }
+
+    private async Task ReleasePermitAsync(TenantRateLimiter limiter, RateLimitPermit permit)
+    {
+        try
+        {
+            await limiter.ReleaseAsync(permit, _abort.Token);
+        }
+        catch (Exception ex)
+        {
+            // The slots expire on their own within the visibility timeout.
+            LogPermitReleaseFailed(ex, permit.Holder);
+        }
+    }
+
+    private async Task ExecuteAsync(Delivery delivery, EventEnvelope envelope, long started)
+    {
         var targetKind = envelope.Target.KindWire;
         using var activity = ProcessingTelemetry.StartProcess(envelope, delivery, _queue.Backend, _destinations);
         // The running record is sent now but awaited only before settling: the execution does not need it, and
@@ -443,6 +520,15 @@ public sealed partial class QueueProcessor : BackgroundService
 
     [LoggerMessage(LogLevel.Error, "Could not settle message {MessageId}; it is redelivered when its lease expires")]
     private partial void LogSettleFailed(Exception ex, string messageId);
+
+    [LoggerMessage(LogLevel.Debug, "Message {MessageId} deferred by {Reason} of {Scope} for {DelayMs:0} ms")]
+    private partial void LogDeferred(string messageId, string reason, string scope, double delayMs);
+
+    [LoggerMessage(LogLevel.Warning, "Rate limits could not be checked for message {MessageId}; deferring it briefly")]
+    private partial void LogLimiterFailed(Exception ex, string messageId);
+
+    [LoggerMessage(LogLevel.Warning, "Could not free the rate-limit slots of execution {Holder}; they expire on their own")]
+    private partial void LogPermitReleaseFailed(Exception ex, string holder);
 
     [LoggerMessage(LogLevel.Warning, "Could not write the execution record")]
     private partial void LogRecordFailed(Exception ex);

@@ -1,0 +1,224 @@
+using System.Globalization;
+using System.Text;
+using Aof.Core.Queue;
+using Aof.Core.Queue.Nats;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.KeyValueStore;
+
+namespace Aof.Core.RateLimits.Nats;
+
+/// <summary>
+/// The limits' state in the JetStream KV bucket <c>{prefix}-ratelimits</c>, shared by every worker: one key per
+/// scope holding its starts in the window and its slots (<c>s {unix ms} {holder}</c> / <c>c {expiry ms} {holder}</c>
+/// lines). Every change is read, change, write back at the read revision (compare-and-set), again on a conflict.
+/// KV has no multi-key transaction, so scopes are taken one after another and, when a later one refuses, the earlier
+/// ones are given back: for that moment they may refuse another worker too, never admit one too many.
+/// Times come from the workers' clocks; keep them in sync (NTP) as for any lease.
+/// </summary>
+public sealed class NatsRateLimitStore : IRateLimitStore
+{
+    private const int MaxConflicts = 100;
+
+    private readonly INatsConnection _connection;
+    private readonly INatsJSContext _js;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _createLock = new(1, 1);
+    private volatile INatsKVStore? _bucket;
+
+    public NatsRateLimitStore(INatsConnection connection, string prefix, TimeProvider? timeProvider = null)
+    {
+        _connection = connection;
+        _js = new NatsJSContext(connection);
+        _time = timeProvider ?? TimeProvider.System;
+        BucketName = new NatsNames(prefix).Prefix + "-ratelimits";
+    }
+
+    public string BucketName { get; }
+
+    public async Task<RateLimitAdmission> TryAcquireAsync(IReadOnlyList<RateLimitScope> scopes, string holder, TimeSpan slotTtl, CancellationToken ct)
+    {
+        var taken = new List<RateLimitScope>(scopes.Count);
+        try
+        {
+            foreach (var scope in scopes)
+            {
+                RateLimitAdmission refused = default;
+                var admitted = await UpdateAsync(scope.Key, (state, now) =>
+                {
+                    state.Prune(now);
+                    if (scope.PerMinute > 0 && state.Starts.Count >= scope.PerMinute)
+                    {
+                        state.Starts.Sort();
+                        var freeing = state.Starts[state.Starts.Count - scope.PerMinute].At;
+                        refused = new RateLimitAdmission(false, scope, true, TimeSpan.FromMilliseconds(Math.Max(0, freeing + WindowMs - now)));
+                        return false;
+                    }
+                    if (scope.MaxConcurrent > 0 && state.Slots.Count >= scope.MaxConcurrent)
+                    {
+                        refused = new RateLimitAdmission(false, scope, false, TimeSpan.Zero);
+                        return false;
+                    }
+                    if (scope.PerMinute > 0) state.Starts.Add(new Entry(now, holder));
+                    if (scope.MaxConcurrent > 0) state.Slots.Add(new Entry(now + (long)slotTtl.TotalMilliseconds, holder));
+                    return true;
+                }, ct).ConfigureAwait(false);
+                if (!admitted)
+                {
+                    await GiveBackAsync(taken, holder).ConfigureAwait(false);
+                    return refused;
+                }
+                taken.Add(scope);
+            }
+            return RateLimitAdmission.Yes;
+        }
+        catch
+        {
+            await GiveBackAsync(taken, holder).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task RenewAsync(IReadOnlyList<RateLimitScope> scopes, string holder, TimeSpan slotTtl, CancellationToken ct)
+    {
+        foreach (var scope in scopes.Where(s => s.MaxConcurrent > 0))
+        {
+            await UpdateAsync(scope.Key, (state, now) =>
+            {
+                var i = state.Slots.FindIndex(e => e.Holder == holder);
+                if (i < 0) return false;
+                state.Slots[i] = new Entry(now + (long)slotTtl.TotalMilliseconds, holder);
+                return true;
+            }, ct).ConfigureAwait(false);
+        }
+    }
+
+    public async Task ReleaseAsync(IReadOnlyList<RateLimitScope> scopes, string holder, CancellationToken ct)
+    {
+        foreach (var scope in scopes.Where(s => s.MaxConcurrent > 0))
+            await UpdateAsync(scope.Key, (state, _) => state.Slots.RemoveAll(e => e.Holder == holder) > 0, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Undoes a partial admission: the holder's start and slot leave each scope taken so far.</summary>
+    private async Task GiveBackAsync(List<RateLimitScope> taken, string holder)
+    {
+        if (taken.Count == 0) return;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        foreach (var scope in taken)
+        {
+            try
+            {
+                await UpdateAsync(scope.Key, (state, _) =>
+                    state.Starts.RemoveAll(e => e.Holder == holder) + state.Slots.RemoveAll(e => e.Holder == holder) > 0, cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is QueueUnavailableException or OperationCanceledException)
+            {
+                // Left behind: the start ages out of the window and the slot expires; the limit is only stricter meanwhile.
+            }
+        }
+    }
+
+    private static long WindowMs => (long)IRateLimitStore.Window.TotalMilliseconds;
+
+    /// <summary>
+    /// Read, change, write back if nobody wrote in between; else again. <paramref name="change"/> returns false to
+    /// leave the key as it is (a refusal, nothing to renew). Returns what the applied change returned.
+    /// </summary>
+    private async Task<bool> UpdateAsync(string scopeKey, Func<ScopeState, long, bool> change, CancellationToken ct)
+    {
+        var bucket = await BucketAsync(ct).ConfigureAwait(false);
+        var key = NatsNames.Token(scopeKey);
+        for (var attempt = 0; ; attempt++)
+        {
+            var entry = await Guard(bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: ct), ct).ConfigureAwait(false);
+            if (!entry.Success && entry.Error is not (NatsKVKeyNotFoundException or NatsKVKeyDeletedException)) throw Failure(entry.Error);
+            var exists = entry.Success;
+            var state = ScopeState.Parse(exists ? entry.Value.Value : null);
+            if (!change(state, _time.GetUtcNow().ToUnixTimeMilliseconds())) return false;
+
+            var value = state.Serialize();
+            NatsResult<ulong> written = exists
+                ? await Guard(bucket.TryUpdateAsync(key, value, entry.Value.Revision, cancellationToken: ct), ct).ConfigureAwait(false)
+                : await Guard(bucket.TryCreateAsync(key, value, cancellationToken: ct), ct).ConfigureAwait(false);
+            if (written.Success) return true;
+            if (written.Error is not (NatsKVWrongLastRevisionException or NatsKVCreateException)) throw Failure(written.Error);
+            if (attempt >= MaxConflicts)
+                throw new QueueUnavailableException($"rate limit state of '{scopeKey}' kept changing under {MaxConflicts} concurrent writes", written.Error);
+            // Many workers on one hot tenant: spread the retries out.
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 2 + Math.Min(attempt, 20))), _time, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<INatsKVStore> BucketAsync(CancellationToken ct)
+    {
+        if (_connection.ConnectionState != NatsConnectionState.Open)
+            throw new QueueUnavailableException($"nats is not connected ({_connection.Opts.Url})");
+        if (_bucket is { } bucket) return bucket;
+        await _createLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return _bucket ??= await Guard(new NatsKVContext(_js).CreateOrUpdateStoreAsync(new NatsKVConfig(BucketName)
+            {
+                History = 1,
+                Storage = NatsKVStorageType.File,
+            }, ct), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _createLock.Release();
+        }
+    }
+
+    private static Exception Failure(Exception error) =>
+        NatsFailures.IsUnavailable(error) ? new QueueUnavailableException($"nats rate limit store unavailable: {error.Message}", error) : error;
+
+    private static async Task<T> Guard<T>(ValueTask<T> call, CancellationToken ct)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
+        {
+            throw new QueueUnavailableException($"nats rate limit store unavailable: {ex.Message}", ex);
+        }
+    }
+
+    private readonly record struct Entry(long At, string Holder) : IComparable<Entry>
+    {
+        public int CompareTo(Entry other) => At.CompareTo(other.At);
+    }
+
+    private sealed class ScopeState
+    {
+        public List<Entry> Starts { get; } = [];
+        public List<Entry> Slots { get; } = [];
+
+        public void Prune(long now)
+        {
+            Starts.RemoveAll(e => e.At <= now - WindowMs);
+            Slots.RemoveAll(e => e.At <= now);
+        }
+
+        public static ScopeState Parse(byte[]? value)
+        {
+            var state = new ScopeState();
+            if (value is not { Length: > 0 }) return state;
+            foreach (var line in Encoding.UTF8.GetString(value).Split('\n'))
+            {
+                var parts = line.Split(' ', 3);
+                if (parts.Length != 3 || !long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var at)) continue;
+                (parts[0] == "c" ? state.Slots : state.Starts).Add(new Entry(at, parts[2]));
+            }
+            return state;
+        }
+
+        public byte[] Serialize()
+        {
+            var sb = new StringBuilder((Starts.Count + Slots.Count) * 40);
+            foreach (var e in Starts) sb.Append("s ").Append(e.At.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(e.Holder).Append('\n');
+            foreach (var e in Slots) sb.Append("c ").Append(e.At.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(e.Holder).Append('\n');
+            return Encoding.UTF8.GetBytes(sb.ToString());
+        }
+    }
+}
