@@ -94,11 +94,12 @@ public sealed class RuntimeOptions
     /// <summary>Per-execution timeout (AOF: runtime.task_timeout_secs).</summary>
     public int TaskTimeoutSecs { get; set; } = 300;
 
-    /// <summary>Tenant rate limits (<c>runtime.rate_limits</c>), checked by <see cref="RateLimitConfiguration"/> at startup.</summary>
-    public RateLimitOptions RateLimits { get; set; } = new();
     /// <summary>
     /// How often a flow waiting for approval is checked for a decision (its message is deferred by this long, no
     /// worker held in between): an approve or reject takes effect within this time.
     /// </summary>
     public int ApprovalPollMs { get; set; } = 5000;
+
+    /// <summary>Tenant rate limits (<c>runtime.rate_limits</c>), checked by <see cref="RateLimitConfiguration"/> at startup.</summary>
+    public RateLimitOptions RateLimits { get; set; } = new();
 }

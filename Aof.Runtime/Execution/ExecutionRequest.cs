@@ -22,6 +22,9 @@ public sealed record ExecutionRequest(EventEnvelope Envelope, int Attempt, ReadO
 
     /// <summary>The execution record's id (the queue message id); durable flows keep their state under it.</summary>
     public string ExecutionId { get; init; } = Envelope.Id;
+
+    /// <summary>The worker running it (recorded on the execution when a suspended flow resumes).</summary>
+    public string? Worker { get; init; }
 }
 
 /// <summary>

@@ -14,9 +14,11 @@ namespace Aof.Runtime.Flows;
 
 /// <summary>
 /// Walks an AgentFlow: from the implicit <c>start</c> node, run a node, then follow the first outgoing
-/// connection whose <c>when</c> holds (declaration order; no fan-out), until an End node or a node with no
-/// way on. The flow's output is the End node's output, else the last node's. Loops are allowed but bounded
-/// by <see cref="MaxSteps"/>.
+/// connection whose <c>when</c> holds (declaration order), until an End node or a node with no way on. The only
+/// fan-out is a Parallel node, whose branches run concurrently up to their Join. The flow's output is the End
+/// node's output, else the last node's. Loops are allowed but bounded by <see cref="MaxSteps"/>.
+/// A Wait or Approval node suspends the walk: the state is saved through <see cref="FlowStateStore"/> and the
+/// result asks for the message to be deferred; the next delivery resumes from the saved state.
 /// </summary>
 public sealed class FlowExecutor
 {
@@ -63,7 +65,7 @@ public sealed class FlowExecutor
                 throw Permanent(flow, $"cannot resume at node '{checkpoint.Node}': the flow no longer has it");
             walk.Context.Restore(checkpoint.Outputs, checkpoint.Previous);
             walk.Steps = checkpoint.Steps;
-            last = await _durable.TryResumeAsync(request.ExecutionId, checkpoint, entry, ct);
+            last = await _durable.TryResumeAsync(request, checkpoint, entry, ct);
             if (last is null) return new FlowResult(null, []) { DeferFor = _durable.DeferFor(checkpoint) };
             _logger.LogDebug("Flow {Flow} execution {Id}: resumed at node {Node}", flow.Name, request.ExecutionId, checkpoint.Node);
             walk.Context.RecordOutput(checkpoint.Node, last.Output);
@@ -89,7 +91,7 @@ public sealed class FlowExecutor
     /// <summary>Runs one node (a Parallel with its branches and Join), records its output; returns the result and the node the walk is at.</summary>
     private async Task<(NodeResult Result, string At)> StepAsync(Walk walk, FlowNode node, FlowContext context, bool inBranch, CancellationToken ct)
     {
-        var handler = walk.Count(node, _handlers);
+        var handler = walk.Enter(node, _handlers);
         _logger.LogDebug("Flow {Flow} message {MessageId}: running node {Node} ({Type})", walk.Flow.Name, context.Request.ExecutionId, node.Id, node.Type);
         var result = await RunNodeAsync(walk.Flow, node, handler, context, ct);
         if (result.Suspend is not null)
@@ -166,7 +168,7 @@ public sealed class FlowExecutor
         }
 
         var joinNode = walk.Nodes[joins[0]];
-        var joinHandler = walk.Count(joinNode, _handlers);
+        var joinHandler = walk.Enter(joinNode, _handlers);
         context.JoinInputs = outcomes;
         try
         {
@@ -217,7 +219,7 @@ public sealed class FlowExecutor
         }
 
         /// <summary>Counts a step for <paramref name="node"/> (bounded) and finds its handler.</summary>
-        public INodeHandler Count(FlowNode node, Dictionary<string, INodeHandler> handlers)
+        public INodeHandler Enter(FlowNode node, Dictionary<string, INodeHandler> handlers)
         {
             if (Interlocked.Increment(ref _steps) > MaxSteps)
                 throw Permanent(Flow, $"stopped after {MaxSteps} steps (a loop between nodes never ends); last node '{node.Id}'");

@@ -28,11 +28,12 @@ public sealed partial class QueueProcessor : BackgroundService
     private static readonly TimeSpan FetchWait = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan MaxFetchBackoff = TimeSpan.FromSeconds(30);
 
+    /// <summary>Outcome tag of a delivery deferred by a suspended flow.</summary>
+    public const string Deferred = "deferred";
+
     // A delivery the limiter could not decide on comes back after this long.
     private static readonly TimeSpan LimiterRetryDelay = TimeSpan.FromSeconds(1);
     private const string LimiterUnavailable = "limiter_unavailable";
-    /// <summary>Outcome tag of a delivery deferred by a suspended flow.</summary>
-    public const string Deferred = "deferred";
 
     private readonly IMessageQueue _queue;
     private readonly IExecutionStore _store;
@@ -350,7 +351,7 @@ public sealed partial class QueueProcessor : BackgroundService
         try
         {
             // WaitAsync: an executor that ignores its token still cannot hold the delivery past the timeout.
-            var request = new ExecutionRequest(envelope, delivery.Attempt, delivery.Body) { ExecutionId = delivery.MessageId };
+            var request = new ExecutionRequest(envelope, delivery.Attempt, delivery.Body) { ExecutionId = delivery.MessageId, Worker = WorkerName };
             var result = await _executors.ExecuteAsync(request, execution.Token).WaitAsync(execution.Token);
             await running;
             if (result.DeferFor is { } delay)

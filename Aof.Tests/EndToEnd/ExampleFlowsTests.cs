@@ -48,4 +48,30 @@ public sealed class ExampleFlowsTests
         Assert.IsNotType<PermanentExecutionException>(failure);
         Assert.Contains("3", failure.Message);
     }
+
+    [Fact]
+    public async Task Deploy_approval_waits_for_a_decision_with_its_rendered_message()
+    {
+        var catalog = ResourceLoader.Load([ExamplesDir()], name => name == "GITHUB_WEBHOOK_SECRET" ? "s" : null);
+        var store = new Aof.Core.Executions.InMemory.InMemoryExecutionStore(new Aof.Core.Executions.ExecutionOptions());
+        var executor = Aof.Tests.Flows.FlowTestKit.Executor(store);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var envelope = PullRequestOpened();
+        envelope = new EventEnvelope
+        {
+            Id = envelope.Id, Timestamp = envelope.Timestamp, Platform = envelope.Platform, Repo = envelope.Repo,
+            EventType = "issue_comment", Action = "created", TriggerName = envelope.TriggerName,
+            Target = new EventTarget(TargetKind.Flow, "deploy-approval"), Payload = envelope.Payload,
+            Metadata = new EnvelopeMetadata { Sender = "carol", Command = "/deploy", Args = "staging" },
+        };
+
+        var result = await executor.ExecuteAsync(catalog.Flows["deploy-approval"], ExecutionRequest.For(envelope), cts.Token);
+
+        Assert.NotNull(result.DeferFor);
+        var entry = await store.GetCheckpointAsync(envelope.Id, cts.Token);
+        Assert.Equal(Aof.Core.Executions.ExecutionStatus.WaitingApproval, entry!.Status);
+        var checkpoint = Aof.Runtime.Flows.Durable.FlowCheckpoint.Parse(entry.Checkpoint)!;
+        Assert.Equal("Deploy acme/api to staging (asked by carol)?", checkpoint.Approval!.Message);
+        Assert.Equal(["alice", "bob"], checkpoint.Approval.Approvers);
+    }
 }

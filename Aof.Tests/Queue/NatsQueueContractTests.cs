@@ -36,6 +36,41 @@ public sealed class NatsQueueContractTests(NatsServerFixture nats) : QueueContra
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_deferred_message_waits_as_a_copy_in_the_deferred_stream_carrying_its_attempt_lane_and_due_time()
+    {
+        var options = Options();
+        var q = await CreateQueueAsync(options);
+        var m = Msg(Priority.Low);
+        await q.PublishAsync([m], null, Ct);
+        var d1 = await FetchOneAsync(q);
+        await q.NackAsync(d1, TimeSpan.Zero, "once", Ct);
+        var d2 = await FetchOneAsync(q);
+        var before = DateTimeOffset.UtcNow;
+        await q.DeferAsync(d2, TimeSpan.FromSeconds(30), Ct);
+
+        var js = new NatsJSContext(nats.Connection);
+        Assert.Equal(0, (await js.GetStreamAsync($"{options.Prefix}-events", cancellationToken: Ct)).Info.State.Messages);
+        var deferred = await js.GetStreamAsync($"{options.Prefix}-deferred", cancellationToken: Ct);
+        Assert.Equal(StreamConfigRetention.Workqueue, deferred.Info.Config.Retention);
+        Assert.Equal([$"{options.Prefix}.deferred"], deferred.Info.Config.Subjects);
+        Assert.Equal(1, deferred.Info.State.Messages);
+        var consumer = (await js.GetConsumerAsync($"{options.Prefix}-deferred", "aof-workers-deferred", Ct)).Info.Config;
+        Assert.Equal($"{options.Prefix}.deferred", consumer.FilterSubject);
+
+        var stored = await deferred.GetAsync(new StreamMsgGetRequest { LastBySubj = $"{options.Prefix}.deferred" }, Ct);
+        var headers = NatsHeaderNames.ParseStored(stored.Message.Hdrs);
+        Assert.Equal(m.Id, NatsHeaderNames.Get(headers, NatsHeaderNames.Id));
+        Assert.Equal("2", NatsHeaderNames.Get(headers, NatsHeaderNames.AttemptBase));
+        Assert.Equal("low", NatsHeaderNames.Get(headers, NatsHeaderNames.Lane));
+        var due = DateTimeOffset.FromUnixTimeMilliseconds(NatsHeaderNames.GetLong(headers, NatsHeaderNames.DueAt, 0));
+        Assert.InRange(due, before + TimeSpan.FromSeconds(29), DateTimeOffset.UtcNow + TimeSpan.FromSeconds(31));
+
+        // Not due: a fetch leaves it where it is (NAK'd with the time it has left), still counted as delayed.
+        Assert.Empty(await q.FetchAsync(1, TimeSpan.FromMilliseconds(300), Ct));
+        Assert.Equal(1, (await q.GetStatsAsync(Ct)).Delayed);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task Streams_consumers_and_buckets_follow_the_documented_layout()
     {
         var options = Options(visibilityMs: 1500);

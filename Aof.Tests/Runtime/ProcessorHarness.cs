@@ -5,6 +5,7 @@ using Aof.Core.Executions;
 using Aof.Core.Executions.InMemory;
 using Aof.Core.Queue;
 using Aof.Core.Queue.InMemory;
+using Aof.Core.RateLimits;
 using Aof.Core.Resources;
 using Aof.Runtime.Execution;
 using Aof.Runtime.Flows;
@@ -19,7 +20,8 @@ internal sealed class ProcessorHarness : IAsyncDisposable
 {
     public static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
 
-    public ProcessorHarness(AofOptions options, ResourceCatalog catalog, Func<IMessageQueue, IMessageQueue>? wrapQueue = null)
+    public ProcessorHarness(AofOptions options, ResourceCatalog catalog, Func<IMessageQueue, IMessageQueue>? wrapQueue = null,
+        TenantRateLimiter? limiter = null)
     {
         Options = options;
         Memory = new InMemoryMessageQueue(options.Queue);
@@ -31,7 +33,7 @@ internal sealed class ProcessorHarness : IAsyncDisposable
             new UnsupportedTargetExecutor(TargetKind.Agent),
             new UnsupportedTargetExecutor(TargetKind.Fleet),
         ]);
-        Processor = new QueueProcessor(Queue, Store, executors, Microsoft.Extensions.Options.Options.Create(options), NullLogger<QueueProcessor>.Instance);
+        Processor = new QueueProcessor(Queue, Store, executors, Microsoft.Extensions.Options.Options.Create(options), NullLogger<QueueProcessor>.Instance, limiter);
     }
 
     public static AofOptions DefaultOptions() => new()

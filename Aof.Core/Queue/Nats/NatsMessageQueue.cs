@@ -409,6 +409,7 @@ public sealed class NatsMessageQueue : IMessageQueue
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
+            Forget(ex);
             _logger.LogWarning(ex, "Could not promote deferred messages of {Prefix}", _names.Prefix);
         }
         finally

@@ -49,15 +49,17 @@ public sealed class FlowStateStore
     /// The waiting node's result when its wait is over, or null when the message must sleep again (<see cref="DeferFor"/>).
     /// An approval past its deadline is decided by its fallback here, atomically against a concurrent approve/reject.
     /// </summary>
-    public async Task<NodeResult?> TryResumeAsync(string executionId, FlowCheckpoint checkpoint, FlowCheckpointEntry entry, CancellationToken ct)
+    public async Task<NodeResult?> TryResumeAsync(Execution.ExecutionRequest request, FlowCheckpoint checkpoint, FlowCheckpointEntry entry, CancellationToken ct)
     {
+        var executionId = request.ExecutionId;
         var now = Time.GetUtcNow();
         var due = now.ToUnixTimeMilliseconds() >= checkpoint.Until;
         if (checkpoint.Kind == FlowCheckpoint.WaitKind)
         {
             if (!due) return null;
             // The record says "waiting" until here: the processor's running write does not override a waiting status.
-            await _store.TryTransitionAsync(executionId, ExecutionStatus.Waiting, ExecutionStatus.Running, null, ct);
+            if (await _store.TryTransitionAsync(executionId, ExecutionStatus.Waiting, ExecutionStatus.Running, null, ct))
+                await RecordResumedAsync(request, now, ct);
             return new NodeResult(new System.Text.Json.Nodes.JsonObject
             {
                 ["waited_ms"] = Math.Max(0, now.ToUnixTimeMilliseconds() - checkpoint.Since),
@@ -77,6 +79,7 @@ public sealed class FlowStateStore
             if (await _store.TryTransitionAsync(executionId, ExecutionStatus.WaitingApproval, ExecutionStatus.Running, timeout.Serialize(), ct))
             {
                 decision = timeout;
+                await RecordResumedAsync(request, now, ct);
             }
             else
             {
@@ -87,4 +90,10 @@ public sealed class FlowStateStore
         }
         return Nodes.ApprovalNode.Outcome(checkpoint, decision);
     }
+
+    /// <summary>Which worker resumed it, and since when (the processor's running write was skipped while it waited).</summary>
+    private Task RecordResumedAsync(Execution.ExecutionRequest request, DateTimeOffset now, CancellationToken ct) =>
+        request.Worker is { } worker
+            ? _store.RecordRunningAsync(request.ExecutionId, request.Attempt, worker, now, ct)
+            : Task.CompletedTask;
 }

@@ -48,7 +48,7 @@ public sealed class ApprovalNode(TimeProvider? time = null) : INodeHandler
         var rejectedReason = decision.Approved
             ? null
             : decision.TimedOut
-                ? $"approval '{checkpoint.Node}' timed out after {(checkpoint.Until - checkpoint.Since) / 1000}s"
+                ? $"approval '{checkpoint.Node}' timed out after {Math.Round((checkpoint.Until - checkpoint.Since) / 1000.0):0}s"
                 : $"approval '{checkpoint.Node}' rejected by {decision.User}" + (string.IsNullOrEmpty(decision.Comment) ? "" : $": {decision.Comment}");
         return new NodeResult(decision.ToOutput())
         {

@@ -10,7 +10,8 @@ namespace Aof.Runtime.Flows.Nodes;
 /// <c>all</c> (default: every branch must succeed), <c>any</c> (one is enough), <c>majority</c> (more than half).
 /// When the mode is not met the node fails with the branches' errors (retried unless every error was permanent).
 /// Output: <c>{mode, succeeded: [...], failed: {branch: error}, results: {branch: output}, first}</c>, branches named
-/// by their first node; <c>first</c> is the branch that finished first with success.
+/// by their first node; <c>first</c> is the branch that finished first with success. Every branch runs to its end in
+/// every mode (a branch may have side effects that must not be cut half-way).
 /// </summary>
 public sealed class JoinNode : INodeHandler
 {
