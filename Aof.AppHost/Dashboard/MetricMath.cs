@@ -17,6 +17,18 @@ public sealed class MetricMath(DateTimeOffset from, DateTimeOffset to, int bucke
 
     public TimeSpan BucketSize => (To - From) / Buckets;
 
+    /// <summary>
+    /// Where to start reading points: a little before <see cref="From"/>, so the first interval inside the window has
+    /// its starting point.
+    /// </summary>
+    public DateTimeOffset QueryFrom => From - BucketSize * 10;
+
+    /// <summary>
+    /// A cumulative series whose first point we hold began within what we read: that point counts from zero at its
+    /// start time (otherwise its history before the window is unknown and it only serves as a baseline).
+    /// </summary>
+    private bool CountsFromZero(MetricPoint first) => first.StartTime is { } start && start >= QueryFrom && start < first.Time;
+
     /// <summary>Per-second rate of a counter (summed over the given series: instances, attribute sets).</summary>
     public double?[] Rate(IEnumerable<MetricSeries> series)
     {
@@ -68,9 +80,9 @@ public sealed class MetricMath(DateTimeOffset from, DateTimeOffset to, int bucke
                 var counts = h.BucketCounts.Select(c => (double)c).ToArray();
                 if (s.IsCumulative && previous is { } prev && prev.BucketCounts.Count == counts.Length && prev.Count <= h.Count)
                     for (var i = 0; i < counts.Length; i++) counts[i] -= prev.BucketCounts[i];
-                else if (s.IsCumulative && previous is null)
+                else if (s.IsCumulative && previous is null && !CountsFromZero(p))
                 {
-                    previous = h; // the first cumulative point has no interval of its own
+                    previous = h; // a baseline: what it counts happened before the window
                     continue;
                 }
                 previous = h;
@@ -107,7 +119,7 @@ public sealed class MetricMath(DateTimeOffset from, DateTimeOffset to, int bucke
         return bounds.Count > 0 ? bounds[^1] : null;
     }
 
-    private static IEnumerable<(DateTimeOffset Start, DateTimeOffset End, double Increase)> Increases(MetricSeries s)
+    private IEnumerable<(DateTimeOffset Start, DateTimeOffset End, double Increase)> Increases(MetricSeries s)
     {
         MetricPoint? previous = null;
         foreach (var p in s.Points)
@@ -117,6 +129,10 @@ public sealed class MetricMath(DateTimeOffset from, DateTimeOffset to, int bucke
             {
                 // A delta point covers StartTime..Time.
                 if (p.StartTime is { } start && start < p.Time) yield return (start, p.Time, value);
+            }
+            else if (previous is null && CountsFromZero(p))
+            {
+                yield return (p.StartTime!.Value, p.Time, value);
             }
             else if (previous is { Value: { } before })
             {

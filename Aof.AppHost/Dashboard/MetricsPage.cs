@@ -72,8 +72,7 @@ public static class MetricsPage
     {
         var from = now - window;
         var math = new MetricMath(from, now, Buckets);
-        // One point before the window too, so the first interval inside it has a start.
-        var series = store.GetMetrics(new MetricQuery { Since = from - window / Buckets * 10 });
+        var series = store.GetMetrics(new MetricQuery { Since = math.QueryFrom });
         IEnumerable<MetricSeries> Named(string name) => series.Where(s => s.Name == name);
         static string Attr(MetricSeries s, string key) => s.Attributes.TryGetValue(key, out var v) ? v : "";
 

@@ -120,6 +120,19 @@ public sealed class MetricMathTests
     }
 
     [Fact]
+    public void A_series_that_began_inside_the_window_counts_its_first_export_from_zero()
+    {
+        var math = new MetricMath(T0, T0.AddSeconds(30), buckets: 3);
+        var started = new MetricSeries("aof.webhooks.received", "", "", MetricKind.Sum, true, true, Worker, new Dictionary<string, string>(),
+            [new MetricPoint(T0.AddSeconds(20), T0.AddSeconds(10), 30, null)]);
+
+        var rate = math.Rate([started]);
+
+        Assert.Null(rate[0]);
+        Assert.Equal(3, rate[1]);
+    }
+
+    [Fact]
     public void Rates_of_several_instances_add_up_and_buckets_without_data_are_gaps()
     {
         var math = new MetricMath(T0, T0.AddSeconds(40), buckets: 4);
@@ -147,8 +160,8 @@ public sealed class MetricMathTests
         var series = new MetricSeries("aof.event.processing.duration", "", "s", MetricKind.Histogram, false, true, Worker,
             new Dictionary<string, string>(),
             [
-                new MetricPoint(T0.AddSeconds(1), T0, null, H(100, 0)), // before: 100 fast ones
-                new MetricPoint(T0.AddSeconds(11), T0, null, H(100, 10)), // in the second bucket: 10 slow ones only
+                new MetricPoint(T0.AddSeconds(1), T0.AddHours(-1), null, H(100, 0)), // a baseline: 100 fast ones long before
+                new MetricPoint(T0.AddSeconds(11), T0.AddHours(-1), null, H(100, 10)), // in the second bucket: 10 slow ones only
             ]);
         var p50 = new MetricMath(T0, T0.AddSeconds(20), buckets: 2).Percentile([series], 0.5);
 
