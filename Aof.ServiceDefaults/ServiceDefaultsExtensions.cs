@@ -1,3 +1,4 @@
+using Aof.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
@@ -59,7 +60,12 @@ public static class ServiceDefaultsExtensions
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
+            // An unreachable endpoint must not stop the service, nor fill its log: one warning, then silence.
+            builder.Services.AddSingleton<OtlpExportFailureLog>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<OtlpExportFailureLog>());
+        }
 
         return builder;
     }

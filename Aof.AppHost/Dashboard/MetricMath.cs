@@ -50,19 +50,30 @@ public sealed class MetricMath(DateTimeOffset from, DateTimeOffset to, int bucke
         return result;
     }
 
-    /// <summary>A gauge: per bucket, the sum over series of each series' last value in it.</summary>
-    public double?[] Gauge(IEnumerable<MetricSeries> series)
+    /// <summary>
+    /// A gauge: per bucket, each series' last value in it. Series with the same <paramref name="sameQuantity"/> key
+    /// measure one thing from several processes (every service reports the one queue's depth): the largest of them
+    /// counts, once. Different keys (priority lanes) add up. Without a key every series is its own quantity.
+    /// </summary>
+    public double?[] Gauge(IEnumerable<MetricSeries> series, Func<MetricSeries, string>? sameQuantity = null)
     {
         var result = new double?[Buckets];
-        foreach (var s in series)
+        var index = 0;
+        foreach (var group in series.GroupBy(s => sameQuantity?.Invoke(s) ?? (index++).ToString(System.Globalization.CultureInfo.InvariantCulture)))
         {
-            var last = new double?[Buckets];
-            foreach (var p in s.Points)
+            var max = new double?[Buckets];
+            foreach (var s in group)
             {
-                if (p.Value is { } v && Index(p.Time) is { } i) last[i] = v;
+                var last = new double?[Buckets];
+                foreach (var p in s.Points)
+                {
+                    if (p.Value is { } v && Index(p.Time) is { } i) last[i] = v;
+                }
+                for (var i = 0; i < Buckets; i++)
+                    if (last[i] is { } v) max[i] = Math.Max(max[i] ?? double.MinValue, v);
             }
             for (var i = 0; i < Buckets; i++)
-                if (last[i] is { } v) result[i] = (result[i] ?? 0) + v;
+                if (max[i] is { } v) result[i] = (result[i] ?? 0) + v;
         }
         return result;
     }

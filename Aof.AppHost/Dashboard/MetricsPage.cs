@@ -89,10 +89,12 @@ public static class MetricsPage
             processed.Select(s => Attr(s, "outcome")).Distinct().Order(StringComparer.Ordinal)
                 .Select(outcome => new ChartLine(outcome, math.Rate(processed.Where(s => Attr(s, "outcome") == outcome)))).ToList(), window));
 
+        // Every service reports the depth of the one queue: counted once per priority lane, lanes added up.
         var depth = Named(QueueDepth).ToList();
         html.Append(SvgChart.Render("depth", "Queue depth by state", "",
             depth.Select(s => Attr(s, "state")).Distinct().Order(StringComparer.Ordinal)
-                .Select(state => new ChartLine(state == "" ? "messages" : state, math.Gauge(depth.Where(s => Attr(s, "state") == state)))).ToList(), window));
+                .Select(state => new ChartLine(state == "" ? "messages" : state,
+                    math.Gauge(depth.Where(s => Attr(s, "state") == state), s => Attr(s, "priority")))).ToList(), window));
 
         foreach (var (id, name, title) in new[]
                  {

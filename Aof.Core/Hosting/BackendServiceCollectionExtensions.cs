@@ -7,6 +7,7 @@ using Aof.Core.Queue;
 using Aof.Core.Queue.InMemory;
 using Aof.Core.Queue.Nats;
 using Aof.Core.Queue.Redis;
+using Aof.Core.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -112,6 +113,8 @@ public static class BackendServiceCollectionExtensions
         }
 
         services.AddHealthChecks().AddCheck<QueueHealthCheck>("queue");
+        // aof.queue.depth: sampled in the background, at most every few seconds; created by BackendStartup.
+        services.TryAddSingleton(sp => new QueueDepthGauge(sp.GetRequiredService<IMessageQueue>(), time: sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 

@@ -25,6 +25,7 @@ internal sealed partial class BackendStartup(IServiceProvider services, ILogger<
         {
             LogUnavailable(logger, queue.Backend, ex.Message);
         }
+        _ = services.GetService(typeof(Telemetry.QueueDepthGauge)); // after initialisation: its first sample reads the queue
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

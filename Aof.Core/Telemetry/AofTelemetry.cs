@@ -42,4 +42,7 @@ public static class AofTelemetry
 
     public static readonly Histogram<double> EndToEndDuration = Meter.CreateHistogram("aof.event.end_to_end.duration", unit: "s",
         description: "From publish to successful completion", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+
+    /// <summary>Tags: state (ready, in_flight, delayed, dead_lettered), priority (high, normal, low, all). Fed by <see cref="QueueDepthGauge"/>.</summary>
+    public static readonly ObservableGauge<long> QueueDepth = Meter.CreateObservableGauge("aof.queue.depth", QueueDepthGauge.ObserveAll, unit: "{message}", description: "Messages in the queue, by state and priority");
 }

@@ -143,6 +143,19 @@ public sealed class MetricMathTests
     }
 
     [Fact]
+    public void Queue_depth_reported_by_several_services_is_counted_once_per_lane_and_lanes_add_up()
+    {
+        MetricSeries Depth(string instance, string priority, double value) => new("aof.queue.depth", "", "{message}", MetricKind.Gauge,
+            false, false, new TelemetryResource("svc", instance, new Dictionary<string, string>()),
+            new Dictionary<string, string> { ["state"] = "ready", ["priority"] = priority }, [new MetricPoint(T0.AddSeconds(5), null, value, null)]);
+        var math = new MetricMath(T0, T0.AddSeconds(10), buckets: 1);
+
+        var depth = math.Gauge([Depth("gateway", "high", 3), Depth("worker-0", "high", 3), Depth("worker-1", "low", 4)], s => s.Attributes["priority"]);
+
+        Assert.Equal(7, depth[0]);
+    }
+
+    [Fact]
     public void Percentiles_interpolate_inside_the_histogram_bucket_that_holds_them()
     {
         // 100 observations: 50 in (0, 0.1], 40 in (0.1, 0.5], 10 in (0.5, 1].
@@ -207,5 +220,30 @@ public sealed class TraceWaterfallTests
         var ordered = TracesPage.Ordered(trace).Select(x => $"{x.Span.SpanId}:{x.Depth}");
 
         Assert.Equal(["receive:0", "publish:1", "process:2", "node:3", "orphan:0"], ordered);
+    }
+}
+
+public sealed class DashboardStartupTests
+{
+    [Fact]
+    public async Task A_dashboard_port_in_use_stops_the_start_with_a_clear_error_before_anything_runs()
+    {
+        using var resources = new Aof.Tests.AppHost.AppHostResources();
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Aof.Tests.AppHost.AppHostTestingBuilder.StartAsync(
+                [.. resources.Args(), "--dashboard", $"http://127.0.0.1:{port}"], null, TimeSpan.FromSeconds(60)));
+
+            Assert.Contains($"cannot listen on http://127.0.0.1:{port}/", error.Message);
+            Assert.Contains("--no-dashboard", error.Message);
+            Assert.DoesNotContain("starting redis", error.Message);
+        }
+        finally
+        {
+            listener.Stop();
+        }
     }
 }
