@@ -4,6 +4,7 @@ using Aof.AppHost.Telemetry.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using static Aof.AppHost.Dashboard.Html;
 
 namespace Aof.AppHost.Dashboard;
@@ -44,9 +45,11 @@ public static class MetricsPage
 
     private static TimeSpan Window(int? minutes) => TimeSpan.FromMinutes(minutes is { } m && Windows.Contains(m) ? m : 5);
 
-    private static async Task StreamAsync(HttpContext context, TelemetryStore store, int? minutes)
+    private static async Task StreamAsync(HttpContext context, TelemetryStore store, IHostApplicationLifetime lifetime, int? minutes)
     {
-        var ct = context.RequestAborted;
+        // Ends with the page or with the dashboard: an open page must not hold up the AppHost's shutdown.
+        using var streaming = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var ct = streaming.Token;
         var window = Window(minutes);
         context.Response.Headers.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
@@ -63,7 +66,7 @@ public static class MetricsPage
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // the page was closed
+            // the page was closed, or the AppHost stops
         }
     }
 
