@@ -1,6 +1,7 @@
 using Aof.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -12,8 +13,9 @@ using OpenTelemetry.Trace;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// What every AOF service shares: OpenTelemetry traces and metrics (Prometheus scrape endpoint; OTLP when
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, as Aspire injects it), and health endpoints.
+/// What every AOF service shares: OpenTelemetry logs, traces and metrics (Prometheus scrape endpoint; OTLP when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, as Aspire injects it), health endpoints, and service discovery plus
+/// the standard resilience handler on every HttpClient.
 /// In the Microsoft.Extensions.Hosting namespace, as Aspire's template does, so hosts need no extra using.
 /// </summary>
 public static class ServiceDefaultsExtensions
@@ -31,6 +33,15 @@ public static class ServiceDefaultsExtensions
         builder.ConfigureOpenTelemetry();
         builder.Services.AddHealthChecks()
             .AddCheck("alive", () => HealthCheckResult.Healthy(), [LiveTag]);
+
+        // As Aspire's template: every HttpClient resolves "http://name" through service discovery
+        // (services:name:http:0 in configuration) and retries / times out with the standard resilience handler.
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            http.AddStandardResilienceHandler();
+            http.AddServiceDiscovery();
+        });
         return builder;
     }
 
@@ -52,6 +63,7 @@ public static class ServiceDefaultsExtensions
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(AofTelemetryName)
+                .AddSource(ClientTracingSources(builder.Configuration))
                 // Health probes and scrapes would drown the traces that matter.
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx =>
                     !ctx.Request.Path.StartsWithSegments(HealthPath) &&
@@ -69,6 +81,13 @@ public static class ServiceDefaultsExtensions
 
         return builder;
     }
+
+    /// <summary>
+    /// The broker clients' own ActivitySources, unless their Aspire section says <c>DisableTracing</c>: NATS.Net traces
+    /// each publish and subscription. (StackExchange.Redis has no ActivitySource; Redis work shows in the Aof spans.)
+    /// </summary>
+    public static string[] ClientTracingSources(IConfiguration configuration) =>
+        configuration.GetValue<bool>("Aspire:NATS:Net:DisableTracing") ? [] : ["NATS.Net"];
 
     /// <summary>
     /// <c>/health</c>: every check (readiness, e.g. broker reachable); <c>/alive</c>: only checks tagged "live"

@@ -30,7 +30,10 @@ public sealed class AppHostTelemetry : IAsyncDisposable
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> of the AppHost's own environment: set by the user, it wins, and the services
     /// (which inherit it) export there instead of to the receiver.
     /// </summary>
-    public static string? UserEndpoint => Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } e ? e : null;
+    public static string? UserEndpoint => UserEndpointIn(Environment.GetEnvironmentVariable);
+
+    private static string? UserEndpointIn(Func<string, string?> environment) =>
+        environment("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } e ? e : null;
 
     /// <summary>
     /// Starts the receiver. A port the user gave that is busy fails the start (<see cref="StartupFailedException"/>
@@ -76,17 +79,19 @@ public sealed class AppHostTelemetry : IAsyncDisposable
     /// What every service gets: the receiver as its OTLP endpoint (gRPC) unless the user set one, and one-second
     /// export intervals unless set. <c>OTEL_SERVICE_NAME</c> and <c>service.instance.id</c> are per replica (ProjectResource).
     /// </summary>
-    public IReadOnlyDictionary<string, string> ServiceEnvironment()
+    /// <param name="environment">The AppHost's environment (default: the process's); tests pass their own.</param>
+    public IReadOnlyDictionary<string, string> ServiceEnvironment(Func<string, string?>? environment = null)
     {
+        environment ??= Environment.GetEnvironmentVariable;
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (UserEndpoint is null && Receiver is not null)
+        if (UserEndpointIn(environment) is null && Receiver is not null)
         {
             env["OTEL_EXPORTER_OTLP_ENDPOINT"] = Receiver.GrpcEndpoint.ToString().TrimEnd('/');
             env["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc";
         }
         foreach (var (key, value) in ExportIntervals)
         {
-            if (Environment.GetEnvironmentVariable(key) is null) env[key] = value;
+            if (environment(key) is null) env[key] = value;
         }
         return env;
     }

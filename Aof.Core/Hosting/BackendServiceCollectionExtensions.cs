@@ -11,6 +11,7 @@ using Aof.Core.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
@@ -24,11 +25,14 @@ public static class BackendServiceCollectionExtensions
     /// Binds <see cref="AofOptions"/> from the "Aof" section and registers the queue (<see cref="IMessageQueue"/>),
     /// the execution store (<see cref="IExecutionStore"/>), a <see cref="TimeProvider"/> and the "queue" health
     /// check for <c>Aof:Queue:Type</c> memory, redis or nats. Redis is found at <c>ConnectionStrings:redis</c>, else at
+    /// <c>Aspire:StackExchange:Redis:ConnectionString</c>, else at
     /// <c>Aof:Queue:Url</c> (<c>host:port</c> or <c>redis://[:password@]host:port</c>); the multiplexer is
     /// registered as <see cref="IConnectionMultiplexer"/> and tolerates Redis being down at startup.
-    /// NATS is found at <c>ConnectionStrings:nats</c>, else at <c>Aof:Queue:Url</c> (<c>nats://[user:password@]host:port</c>);
+    /// NATS is found at <c>ConnectionStrings:nats</c>, else at <c>Aspire:NATS:Net:ConnectionString</c>, else at <c>Aof:Queue:Url</c> (<c>nats://[user:password@]host:port</c>);
     /// the connection is registered as <see cref="INatsConnection"/>, starts connecting at once and keeps
     /// reconnecting forever, so a service starts while NATS is down and recovers when it comes up.
+    /// Each client also gets its own health check ("redis" / "nats") unless its Aspire section sets
+    /// <c>DisableHealthChecks</c> (see <see cref="AspireClientSettings"/>).
     /// </summary>
     public static IServiceCollection AddAofBackends(this IServiceCollection services, IConfiguration configuration)
     {
@@ -51,11 +55,15 @@ public static class BackendServiceCollectionExtensions
                 break;
 
             case "redis":
+                var redisClient = AspireClientSettings.Redis(configuration);
                 var redisOptions = RedisConnectionSettings.Parse(
-                    configuration.GetConnectionString("redis") is { Length: > 0 } cs ? cs
+                    redisClient.ConnectionString is { } cs ? cs
                     : aof.Queue.Url is { Length: > 0 } url ? url
                     : throw new InvalidOperationException(
-                        "Aof:Queue:Type is 'redis' but neither ConnectionStrings:redis nor Aof:Queue:Url is set."));
+                        $"Aof:Queue:Type is 'redis' but neither ConnectionStrings:redis, {AspireClientSettings.RedisSection}:ConnectionString nor Aof:Queue:Url is set."));
+                if (!redisClient.DisableHealthChecks)
+                    services.AddHealthChecks().Add(new HealthCheckRegistration("redis",
+                        sp => BrokerClientHealthCheck.Redis(sp.GetRequiredService<IConnectionMultiplexer>()), null, ["ready"]));
                 services.TryAddSingleton<IConnectionMultiplexer>(sp =>
                 {
                     redisOptions.LoggerFactory ??= sp.GetService<ILoggerFactory>();
@@ -80,12 +88,16 @@ public static class BackendServiceCollectionExtensions
                 break;
 
             case "nats":
+                var natsClient = AspireClientSettings.Nats(configuration);
                 var natsOptions = NatsConnectionSettings.Parse(
-                    configuration.GetConnectionString("nats") is { Length: > 0 } natsCs ? natsCs
+                    natsClient.ConnectionString is { } natsCs ? natsCs
                     : aof.Queue.Url is { Length: > 0 } natsUrl ? natsUrl
                     : throw new InvalidOperationException(
-                        "Aof:Queue:Type is 'nats' but neither ConnectionStrings:nats nor Aof:Queue:Url is set."),
+                        $"Aof:Queue:Type is 'nats' but neither ConnectionStrings:nats, {AspireClientSettings.NatsSection}:ConnectionString nor Aof:Queue:Url is set."),
                     ConsumerName(aof));
+                if (!natsClient.DisableHealthChecks)
+                    services.AddHealthChecks().Add(new HealthCheckRegistration("nats",
+                        sp => BrokerClientHealthCheck.Nats(sp.GetRequiredService<INatsConnection>()), null, ["ready"]));
                 services.TryAddSingleton<INatsConnection>(sp =>
                     NatsConnectionSettings.StartConnecting(
                         natsOptions with { LoggerFactory = sp.GetService<ILoggerFactory>() ?? natsOptions.LoggerFactory },
