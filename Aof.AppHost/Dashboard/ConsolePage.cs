@@ -4,6 +4,7 @@ using Aof.AppHost.Hosting.Orchestration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using static Aof.AppHost.Dashboard.Html;
 
 namespace Aof.AppHost.Dashboard;
@@ -44,9 +45,12 @@ public static class ConsolePage
         $"""<div class="l" data-seq="{line.Sequence}"><span class="t">{line.Time:HH:mm:ss.fff}</span> <span class="src">{E(line.Source.PadRight(10))}</span>| {E(line.Text)}</div>""";
 
     /// <summary>SSE: every new line of the resource matching the search, each as an event whose id is its sequence.</summary>
-    private static async Task StreamAsync(HttpContext context, DistributedApplication app, string? resource, string? q, long? after)
+    private static async Task StreamAsync(HttpContext context, DistributedApplication app, IHostApplicationLifetime lifetime,
+        string? resource, string? q, long? after)
     {
-        var ct = context.RequestAborted;
+        // Ends with the page or with the dashboard: an open page must not hold up the AppHost's shutdown.
+        using var streaming = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var ct = streaming.Token;
         var source = string.IsNullOrEmpty(resource) ? null : resource;
         var last = after ?? 0;
         if (long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), out var resumed)) last = Math.Max(last, resumed);
@@ -77,7 +81,7 @@ public static class ConsolePage
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // the page was closed
+            // the page was closed, or the AppHost stops
         }
     }
 

@@ -96,7 +96,7 @@ public sealed class DashboardServer : IAsyncDisposable
         var bound = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Select(a => new Uri(a)).First();
         var actual = new UriBuilder(url) { Port = bound.Port }.Uri;
-        if (!loopback) console.Log($"the dashboard is reachable beyond this machine; it requires the login token {token}");
+        if (!loopback) console.Log("the dashboard is reachable beyond this machine: it requires the login token in the link below");
         return new DashboardServer(web, actual, token);
     }
 

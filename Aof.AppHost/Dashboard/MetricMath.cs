@@ -17,6 +17,18 @@ public sealed class MetricMath(DateTimeOffset from, DateTimeOffset to, int bucke
 
     public TimeSpan BucketSize => (To - From) / Buckets;
 
+    /// <summary>
+    /// Where to start reading points: a little before <see cref="From"/>, so the first interval inside the window has
+    /// its starting point.
+    /// </summary>
+    public DateTimeOffset QueryFrom => From - BucketSize * 10;
+
+    /// <summary>
+    /// A cumulative series whose first point we hold began within what we read: that point counts from zero at its
+    /// start time (otherwise its history before the window is unknown and it only serves as a baseline).
+    /// </summary>
+    private bool CountsFromZero(MetricPoint first) => first.StartTime is { } start && start >= QueryFrom && start < first.Time;
+
     /// <summary>Per-second rate of a counter (summed over the given series: instances, attribute sets).</summary>
     public double?[] Rate(IEnumerable<MetricSeries> series)
     {
@@ -38,19 +50,30 @@ public sealed class MetricMath(DateTimeOffset from, DateTimeOffset to, int bucke
         return result;
     }
 
-    /// <summary>A gauge: per bucket, the sum over series of each series' last value in it.</summary>
-    public double?[] Gauge(IEnumerable<MetricSeries> series)
+    /// <summary>
+    /// A gauge: per bucket, each series' last value in it. Series with the same <paramref name="sameQuantity"/> key
+    /// measure one thing from several processes (every service reports the one queue's depth): the largest of them
+    /// counts, once. Different keys (priority lanes) add up. Without a key every series is its own quantity.
+    /// </summary>
+    public double?[] Gauge(IEnumerable<MetricSeries> series, Func<MetricSeries, string>? sameQuantity = null)
     {
         var result = new double?[Buckets];
-        foreach (var s in series)
+        var index = 0;
+        foreach (var group in series.GroupBy(s => sameQuantity?.Invoke(s) ?? (index++).ToString(System.Globalization.CultureInfo.InvariantCulture)))
         {
-            var last = new double?[Buckets];
-            foreach (var p in s.Points)
+            var max = new double?[Buckets];
+            foreach (var s in group)
             {
-                if (p.Value is { } v && Index(p.Time) is { } i) last[i] = v;
+                var last = new double?[Buckets];
+                foreach (var p in s.Points)
+                {
+                    if (p.Value is { } v && Index(p.Time) is { } i) last[i] = v;
+                }
+                for (var i = 0; i < Buckets; i++)
+                    if (last[i] is { } v) max[i] = Math.Max(max[i] ?? double.MinValue, v);
             }
             for (var i = 0; i < Buckets; i++)
-                if (last[i] is { } v) result[i] = (result[i] ?? 0) + v;
+                if (max[i] is { } v) result[i] = (result[i] ?? 0) + v;
         }
         return result;
     }
@@ -68,9 +91,9 @@ public sealed class MetricMath(DateTimeOffset from, DateTimeOffset to, int bucke
                 var counts = h.BucketCounts.Select(c => (double)c).ToArray();
                 if (s.IsCumulative && previous is { } prev && prev.BucketCounts.Count == counts.Length && prev.Count <= h.Count)
                     for (var i = 0; i < counts.Length; i++) counts[i] -= prev.BucketCounts[i];
-                else if (s.IsCumulative && previous is null)
+                else if (s.IsCumulative && previous is null && !CountsFromZero(p))
                 {
-                    previous = h; // the first cumulative point has no interval of its own
+                    previous = h; // a baseline: what it counts happened before the window
                     continue;
                 }
                 previous = h;
@@ -107,7 +130,7 @@ public sealed class MetricMath(DateTimeOffset from, DateTimeOffset to, int bucke
         return bounds.Count > 0 ? bounds[^1] : null;
     }
 
-    private static IEnumerable<(DateTimeOffset Start, DateTimeOffset End, double Increase)> Increases(MetricSeries s)
+    private IEnumerable<(DateTimeOffset Start, DateTimeOffset End, double Increase)> Increases(MetricSeries s)
     {
         MetricPoint? previous = null;
         foreach (var p in s.Points)
@@ -117,6 +140,10 @@ public sealed class MetricMath(DateTimeOffset from, DateTimeOffset to, int bucke
             {
                 // A delta point covers StartTime..Time.
                 if (p.StartTime is { } start && start < p.Time) yield return (start, p.Time, value);
+            }
+            else if (previous is null && CountsFromZero(p))
+            {
+                yield return (p.StartTime!.Value, p.Time, value);
             }
             else if (previous is { Value: { } before })
             {

@@ -4,6 +4,7 @@ using Aof.AppHost.Telemetry.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using static Aof.AppHost.Dashboard.Html;
 
 namespace Aof.AppHost.Dashboard;
@@ -44,9 +45,11 @@ public static class MetricsPage
 
     private static TimeSpan Window(int? minutes) => TimeSpan.FromMinutes(minutes is { } m && Windows.Contains(m) ? m : 5);
 
-    private static async Task StreamAsync(HttpContext context, TelemetryStore store, int? minutes)
+    private static async Task StreamAsync(HttpContext context, TelemetryStore store, IHostApplicationLifetime lifetime, int? minutes)
     {
-        var ct = context.RequestAborted;
+        // Ends with the page or with the dashboard: an open page must not hold up the AppHost's shutdown.
+        using var streaming = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var ct = streaming.Token;
         var window = Window(minutes);
         context.Response.Headers.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
@@ -63,7 +66,7 @@ public static class MetricsPage
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // the page was closed
+            // the page was closed, or the AppHost stops
         }
     }
 
@@ -72,8 +75,7 @@ public static class MetricsPage
     {
         var from = now - window;
         var math = new MetricMath(from, now, Buckets);
-        // One point before the window too, so the first interval inside it has a start.
-        var series = store.GetMetrics(new MetricQuery { Since = from - window / Buckets * 10 });
+        var series = store.GetMetrics(new MetricQuery { Since = math.QueryFrom });
         IEnumerable<MetricSeries> Named(string name) => series.Where(s => s.Name == name);
         static string Attr(MetricSeries s, string key) => s.Attributes.TryGetValue(key, out var v) ? v : "";
 
@@ -90,10 +92,12 @@ public static class MetricsPage
             processed.Select(s => Attr(s, "outcome")).Distinct().Order(StringComparer.Ordinal)
                 .Select(outcome => new ChartLine(outcome, math.Rate(processed.Where(s => Attr(s, "outcome") == outcome)))).ToList(), window));
 
+        // Every service reports the depth of the one queue: counted once per priority lane, lanes added up.
         var depth = Named(QueueDepth).ToList();
         html.Append(SvgChart.Render("depth", "Queue depth by state", "",
             depth.Select(s => Attr(s, "state")).Distinct().Order(StringComparer.Ordinal)
-                .Select(state => new ChartLine(state == "" ? "messages" : state, math.Gauge(depth.Where(s => Attr(s, "state") == state)))).ToList(), window));
+                .Select(state => new ChartLine(state == "" ? "messages" : state,
+                    math.Gauge(depth.Where(s => Attr(s, "state") == state), s => Attr(s, "priority")))).ToList(), window));
 
         foreach (var (id, name, title) in new[]
                  {

@@ -22,7 +22,7 @@ public static class SvgChart
         var all = lines.SelectMany(l => l.Values).OfType<double>().ToList();
         if (all.Count == 0)
         {
-            html.Append($"""<p class="muted nodata">no data in the last {E(Duration(window))}</p></div>""");
+            html.Append($"""<p class="muted nodata">no data in the last {window.TotalMinutes:0} min</p></div>""");
             return html.ToString();
         }
         var max = NiceMax(all.Max());
@@ -35,7 +35,7 @@ public static class SvgChart
             html.Append($"""<line x1="{Left}" x2="{Width - Right}" y1="{F(y)}" y2="{F(y)}" stroke="#eceff3"/>""");
             html.Append($"""<text x="{Left - 4}" y="{F(y + 3)}" font-size="9" text-anchor="end" fill="#6b7280">{E(Format(max * g / 4, unit))}</text>""");
         }
-        html.Append($"""<text x="{Left}" y="{Height - 6}" font-size="9" fill="#6b7280">-{E(Duration(window))}</text>""");
+        html.Append($"""<text x="{Left}" y="{Height - 6}" font-size="9" fill="#6b7280">-{window.TotalMinutes:0} min</text>""");
         html.Append($"""<text x="{Width - Right}" y="{Height - 6}" font-size="9" text-anchor="end" fill="#6b7280">now</text>""");
         for (var l = 0; l < lines.Count; l++)
         {
@@ -55,7 +55,8 @@ public static class SvgChart
                 path.Append(pen ? 'L' : 'M').Append(F(x)).Append(',').Append(F(y)).Append(' ');
                 pen = true;
             }
-            html.Append($"""<path d="{path}" fill="none" stroke="{Colors[l % Colors.Length]}" stroke-width="1.6" stroke-linejoin="round" stroke-linecap="round" data-line="{E(lines[l].Name)}"/>""");
+            // The first line is drawn wider: a line that equals it (received = accepted) still shows as its edge.
+            html.Append($"""<path d="{path}" fill="none" stroke="{Colors[l % Colors.Length]}" stroke-width="{(l == 0 ? "2.8" : "1.6")}" stroke-linejoin="round" stroke-linecap="round" data-line="{E(lines[l].Name)}"/>""");
             // A lone point between gaps draws nothing as a path: a dot shows it.
             for (var i = 0; i < values.Length; i++)
             {

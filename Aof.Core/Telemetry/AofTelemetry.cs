@@ -35,10 +35,20 @@ public static class AofTelemetry
     /// <summary>Tags: reason.</summary>
     public static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>("aof.events.dead_lettered", description: "Messages moved to the dead-letter queue");
 
-    public static readonly Histogram<double> ProcessingDuration = Meter.CreateHistogram<double>("aof.event.processing.duration", unit: "s", description: "Time to execute one delivery");
+    /// <summary>
+    /// Bucket bounds in seconds (those of ASP.NET Core's request duration, plus minutes for long flows). Without them
+    /// the SDK's default bounds (0, 5, 10, 25, ... meant for milliseconds) put every sub-5 s duration in one bucket and
+    /// percentiles come out as nonsense.
+    /// </summary>
+    public static readonly IReadOnlyList<double> DurationBuckets =
+        [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60, 120, 300];
+
+    public static readonly Histogram<double> ProcessingDuration = Meter.CreateHistogram("aof.event.processing.duration", unit: "s",
+        description: "Time to execute one delivery", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+
+    public static readonly Histogram<double> EndToEndDuration = Meter.CreateHistogram("aof.event.end_to_end.duration", unit: "s",
+        description: "From publish to successful completion", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
 
     /// <summary>Tags: state (ready, in_flight, delayed, dead_lettered), priority (high, normal, low, all). Fed by <see cref="QueueDepthGauge"/>.</summary>
     public static readonly ObservableGauge<long> QueueDepth = Meter.CreateObservableGauge("aof.queue.depth", QueueDepthGauge.ObserveAll, unit: "{message}", description: "Messages in the queue, by state and priority");
-
-    public static readonly Histogram<double> EndToEndDuration = Meter.CreateHistogram<double>("aof.event.end_to_end.duration", unit: "s", description: "From publish to successful completion");
 }

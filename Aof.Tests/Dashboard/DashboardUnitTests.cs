@@ -120,6 +120,19 @@ public sealed class MetricMathTests
     }
 
     [Fact]
+    public void A_series_that_began_inside_the_window_counts_its_first_export_from_zero()
+    {
+        var math = new MetricMath(T0, T0.AddSeconds(30), buckets: 3);
+        var started = new MetricSeries("aof.webhooks.received", "", "", MetricKind.Sum, true, true, Worker, new Dictionary<string, string>(),
+            [new MetricPoint(T0.AddSeconds(20), T0.AddSeconds(10), 30, null)]);
+
+        var rate = math.Rate([started]);
+
+        Assert.Null(rate[0]);
+        Assert.Equal(3, rate[1]);
+    }
+
+    [Fact]
     public void Rates_of_several_instances_add_up_and_buckets_without_data_are_gaps()
     {
         var math = new MetricMath(T0, T0.AddSeconds(40), buckets: 4);
@@ -127,6 +140,19 @@ public sealed class MetricMathTests
 
         Assert.Equal(4, rate[0]);
         Assert.Null(rate[2]);
+    }
+
+    [Fact]
+    public void Queue_depth_reported_by_several_services_is_counted_once_per_lane_and_lanes_add_up()
+    {
+        MetricSeries Depth(string instance, string priority, double value) => new("aof.queue.depth", "", "{message}", MetricKind.Gauge,
+            false, false, new TelemetryResource("svc", instance, new Dictionary<string, string>()),
+            new Dictionary<string, string> { ["state"] = "ready", ["priority"] = priority }, [new MetricPoint(T0.AddSeconds(5), null, value, null)]);
+        var math = new MetricMath(T0, T0.AddSeconds(10), buckets: 1);
+
+        var depth = math.Gauge([Depth("gateway", "high", 3), Depth("worker-0", "high", 3), Depth("worker-1", "low", 4)], s => s.Attributes["priority"]);
+
+        Assert.Equal(7, depth[0]);
     }
 
     [Fact]
@@ -147,8 +173,8 @@ public sealed class MetricMathTests
         var series = new MetricSeries("aof.event.processing.duration", "", "s", MetricKind.Histogram, false, true, Worker,
             new Dictionary<string, string>(),
             [
-                new MetricPoint(T0.AddSeconds(1), T0, null, H(100, 0)), // before: 100 fast ones
-                new MetricPoint(T0.AddSeconds(11), T0, null, H(100, 10)), // in the second bucket: 10 slow ones only
+                new MetricPoint(T0.AddSeconds(1), T0.AddHours(-1), null, H(100, 0)), // a baseline: 100 fast ones long before
+                new MetricPoint(T0.AddSeconds(11), T0.AddHours(-1), null, H(100, 10)), // in the second bucket: 10 slow ones only
             ]);
         var p50 = new MetricMath(T0, T0.AddSeconds(20), buckets: 2).Percentile([series], 0.5);
 
@@ -194,5 +220,30 @@ public sealed class TraceWaterfallTests
         var ordered = TracesPage.Ordered(trace).Select(x => $"{x.Span.SpanId}:{x.Depth}");
 
         Assert.Equal(["receive:0", "publish:1", "process:2", "node:3", "orphan:0"], ordered);
+    }
+}
+
+public sealed class DashboardStartupTests
+{
+    [Fact]
+    public async Task A_dashboard_port_in_use_stops_the_start_with_a_clear_error_before_anything_runs()
+    {
+        using var resources = new Aof.Tests.AppHost.AppHostResources();
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Aof.Tests.AppHost.AppHostTestingBuilder.StartAsync(
+                [.. resources.Args(), "--dashboard", $"http://127.0.0.1:{port}"], null, TimeSpan.FromSeconds(60)));
+
+            Assert.Contains($"cannot listen on http://127.0.0.1:{port}/", error.Message);
+            Assert.Contains("--no-dashboard", error.Message);
+            Assert.DoesNotContain("starting redis", error.Message);
+        }
+        finally
+        {
+            listener.Stop();
+        }
     }
 }
