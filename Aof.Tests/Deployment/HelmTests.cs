@@ -48,7 +48,7 @@ public sealed partial class HelmTests
                  {
                      "image.registry", "image.tag", "gateway.image.repository", "worker.replicas", "worker.autoscaling.minReplicas",
                      "worker.autoscaling.maxReplicas", "worker.autoscaling.lagTarget", "queue.type", "redis.external", "nats.external",
-                     "worker.resources.limits.memory", "ingress.enabled", "redis.persistence.size",
+                     "worker.resources.limits.memory", "ingress.enabled", "ingress.host", "ingress.annotations", "redis.persistence.size",
                  })
             Assert.True(Defined(root, path), path);
         Assert.Equal("redis", root["queue"]["type"].ToString());
@@ -140,6 +140,16 @@ public sealed class HelmRenderingTests
         MiniHelm.Set(root, "image.tag", "1.2.3");
         MiniHelm.Set(root, "ingress.enabled", "false");
         var helm = new MiniHelm(root, "prod");
+        var ingressValues = new YamlStream();
+        ingressValues.Load(new StringReader(await File.ReadAllTextAsync(Path.Combine(chart, "values.yaml"))));
+        var withIngress = (YamlMappingNode)ingressValues.Documents[0].RootNode;
+        MiniHelm.Set(withIngress, "ingress.host", "aof.example.com");
+        ((YamlMappingNode)withIngress["ingress"]).Children[new YamlScalarNode("annotations")] =
+            new YamlMappingNode(new YamlScalarNode("kubernetes.io/ingress.class"), new YamlScalarNode("nginx"));
+        var gatewayTemplate = await File.ReadAllTextAsync(Path.Combine(chart, "templates", "gateway.yaml"));
+        var ingress = KubernetesTests.ParseStrict(new MiniHelm(withIngress, "prod").Render(gatewayTemplate)).OfType<global::k8s.Models.V1Ingress>().Single();
+        Assert.Equal("aof.example.com", ingress.Spec.Rules[0].Host);
+        Assert.Equal("nginx", ingress.Metadata.Annotations["kubernetes.io/ingress.class"]);
 
         var objects = new List<object>();
         foreach (var file in Directory.EnumerateFiles(Path.Combine(chart, "templates"), "*.yaml"))

@@ -7,7 +7,7 @@ namespace Aof.Tests.Deployment;
 /// <summary>
 /// Renders the chart's templates the way `helm template` does, for the subset of Go templates the Helm publisher
 /// writes (no helm binary here): <c>{{- if COND }}..{{- end }}</c> with and/not/eq, <c>{{ .Values.x }}</c>,
-/// <c>| quote</c>, <c>{{ with .Values.x }}{{ . }}/{{ end }}</c> and <c>.Release.Namespace</c>. Anything else throws,
+/// <c>| quote</c>, <c>toJson</c>, <c>{{ with .Values.x }}{{ . }}/{{ end }}</c> and <c>.Release.Namespace</c>. Anything else throws,
 /// so a template the publisher starts writing differently fails here rather than being misread.
 /// </summary>
 public sealed partial class MiniHelm(YamlMappingNode values, string releaseNamespace)
@@ -67,6 +67,7 @@ public sealed partial class MiniHelm(YamlMappingNode values, string releaseNames
     private object? Command(List<string> tokens, ref int i)
     {
         var head = tokens[i++];
+        if (head == "toJson") return Json(Argument(tokens, ref i, head));
         if (head is "and" or "not" or "eq")
         {
             var args = new List<object?>();
@@ -111,6 +112,14 @@ public sealed partial class MiniHelm(YamlMappingNode values, string releaseNames
         if (scalar.Style == YamlDotNet.Core.ScalarStyle.Plain && scalar.Value is "true" or "false") return scalar.Value == "true";
         return scalar.Value ?? "";
     }
+
+    private static string Json(object? value) => value switch
+    {
+        YamlMappingNode map => "{" + string.Join(",", map.Children.Select(c =>
+            System.Text.Json.JsonSerializer.Serialize(c.Key.ToString()) + ":" + Json(c.Value))) + "}",
+        YamlScalarNode scalar => System.Text.Json.JsonSerializer.Serialize(scalar.Value ?? ""),
+        _ => throw new NotSupportedException($"toJson of {value?.GetType().Name}"),
+    };
 
     private static bool Truthy(object? value) => value switch
     {

@@ -188,11 +188,17 @@ public sealed class KubernetesObjects(DeploymentModel model, ValueSource values)
     {
         var backend = Map(("service", Map(("name", project.Name), ("port", Map(("name", "http"))))));
         var path = Map(("path", "/"), ("pathType", "Prefix"), ("backend", backend));
-        var rule = Map(("http", Map(("paths", List(path)))));
+        // No host: every host routed to the gateway; the ingress class and TLS go in annotations (JSON is YAML's flow form).
+        var rule = Map(
+            ("host", values.Computed("{{ .Values.ingress.host | quote }}", "", ("ingress.host", ""))),
+            ("http", Map(("paths", List(path)))));
+        var metadata = Metadata(project.Name);
+        metadata["annotations"] = values.Computed("{{ toJson .Values.ingress.annotations }}", new Dictionary<string, object>(),
+            ("ingress.annotations", new Dictionary<string, object>()));
         return Map(
             ("apiVersion", "networking.k8s.io/v1"),
             ("kind", "Ingress"),
-            ("metadata", Metadata(project.Name)),
+            ("metadata", metadata),
             ("spec", Map(("rules", List(rule)))));
     }
 
