@@ -18,11 +18,8 @@ public sealed class KubernetesObjects(DeploymentModel model, ValueSource values)
     /// <summary>The "app" user of .NET's container images (APP_UID).</summary>
     private const int DotnetUid = 1654;
 
-    private static readonly Dictionary<string, (int Uid, string Label)> BrokerUsers = new()
-    {
-        ["redis"] = (999, "the redis user of the official image"),
-        ["nats"] = (1000, "any non-root user: nats-server needs only its volume"),
-    };
+    /// <summary>Non-root users of the broker images: redis's own user; nats-server needs nothing but its volume.</summary>
+    private static readonly Dictionary<string, int> BrokerUsers = new() { ["redis"] = 999, ["nats"] = 1000 };
 
     /// <summary>Objects that do not depend on which broker the projects use.</summary>
     public IEnumerable<KubernetesDocument> Common()
@@ -295,7 +292,7 @@ public sealed class KubernetesObjects(DeploymentModel model, ValueSource values)
     private Dictionary<string, object> BrokerStatefulSet(BrokerResource broker)
     {
         var name = broker.Name;
-        var uid = BrokerUsers.TryGetValue(broker.QueueType, out var user) ? user.Uid : 1000;
+        var uid = BrokerUsers.GetValueOrDefault(broker.QueueType, 1000);
         var env = new List<object>();
         string? password = null;
         if (broker.Password is not null)
