@@ -15,6 +15,9 @@ public interface IPublisher
     /// <summary>The files to write, by path relative to the output folder (a single-file publisher returns one, named "").</summary>
     /// <exception cref="PublishingException">The model holds something this publisher cannot express.</exception>
     IReadOnlyDictionary<string, string> Generate(DeploymentModel model);
+
+    /// <summary>Whether an existing file at the output path is an earlier output, which may be replaced (single-file publishers).</summary>
+    bool IsOwnOutput(string existingText) => false;
 }
 
 /// <summary>The publishers <c>--publisher</c> accepts.</summary>

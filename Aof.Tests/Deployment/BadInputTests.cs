@@ -90,6 +90,53 @@ public sealed class BadInputTests
         Assert.Equal([output], Directory.EnumerateFileSystemEntries(temp.Path));
     }
 
+    [Fact]
+    public async Task A_folder_with_files_the_publisher_did_not_write_is_not_replaced()
+    {
+        using var temp = new TempFolder();
+        var mine = Path.Combine(temp.Path, "notes.md");
+        await File.WriteAllTextAsync(mine, "mine");
+
+        var result = await Publish.RunAsync(["--publisher", "helm", "--output-path", temp.Path]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"cannot write {temp.Path}: it holds notes.md", result.Output);
+        Assert.Equal([mine], Directory.EnumerateFileSystemEntries(temp.Path));
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_a_manifest_is_not_overwritten()
+    {
+        using var temp = new TempFolder();
+        var readme = Path.Combine(temp.Path, "README.md");
+        await File.WriteAllTextAsync(readme, "mine");
+
+        var result = await Publish.RunAsync(["--publisher", "manifest", "--output-path", readme]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"cannot write {readme}: the file exists", result.Output);
+        Assert.Equal("mine", await File.ReadAllTextAsync(readme));
+        Assert.Equal([readme], Directory.EnumerateFileSystemEntries(temp.Path));
+        // An earlier manifest is replaced.
+        var manifest = Path.Combine(temp.Path, "aspire-manifest.json");
+        Assert.Equal(0, (await Publish.RunAsync(["--publisher", "manifest", "--output-path", manifest])).ExitCode);
+        Assert.Equal(0, (await Publish.RunAsync(["--publisher", "manifest", "--output-path", manifest, "--queue", "nats"])).ExitCode);
+        Assert.Contains("\"nats\"", await File.ReadAllTextAsync(manifest));
+    }
+
+    [Fact]
+    public async Task Earlier_output_is_replaced_even_when_the_new_one_has_other_files()
+    {
+        using var temp = new TempFolder();
+        var output = Path.Combine(temp.Path, "k8s");
+        Assert.Equal(0, (await Publish.RunAsync(["--publisher", "kubernetes", "--queue", "nats", "--output-path", output])).ExitCode);
+
+        Assert.Equal(0, (await Publish.RunAsync(["--publisher", "kubernetes", "--queue", "redis", "--output-path", output])).ExitCode);
+
+        Assert.True(File.Exists(Path.Combine(output, "redis.yaml")));
+        Assert.False(File.Exists(Path.Combine(output, "nats.yaml")));
+    }
+
     [Theory]
     [InlineData("manifest")]
     [InlineData("kubernetes")]

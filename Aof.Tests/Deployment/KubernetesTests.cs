@@ -1,3 +1,5 @@
+using Aof.Core.Queue.Nats;
+using Aof.Core.Queue.Redis;
 using k8s;
 using k8s.Models;
 
@@ -163,6 +165,8 @@ public sealed class KubernetesTests
         Assert.Equal(2, scaled.Spec.MinReplicaCount);
         Assert.Equal(10, scaled.Spec.MaxReplicaCount);
         Assert.Equal(3, scaled.Spec.Triggers.Count);
+        // The streams the Redis backend really uses, so a renamed key cannot leave KEDA watching nothing.
+        Assert.Equal(new RedisKeys("aof").Lanes.Select(k => k.ToString()), scaled.Spec.Triggers.Select(t => t.Metadata["stream"]));
         foreach (var (trigger, lane) in scaled.Spec.Triggers.Zip(new[] { "high", "normal", "low" }))
         {
             Assert.Equal("redis-streams", trigger.Type);
@@ -182,6 +186,9 @@ public sealed class KubernetesTests
         var scaled = One<KedaScaledObject>(objects, "worker");
 
         Assert.Equal(3, scaled.Spec.Triggers.Count);
+        var names = new NatsNames("aof", "aof-workers");
+        Assert.Equal(names.LaneConsumers, scaled.Spec.Triggers.Select(t => t.Metadata["consumer"]));
+        Assert.All(scaled.Spec.Triggers, t => Assert.Equal(names.EventsStream, t.Metadata["stream"]));
         foreach (var (trigger, lane) in scaled.Spec.Triggers.Zip(new[] { "high", "normal", "low" }))
         {
             Assert.Equal("nats-jetstream", trigger.Type);

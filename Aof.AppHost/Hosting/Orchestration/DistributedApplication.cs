@@ -185,7 +185,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         {
             var publisher = Publishers.Create(name);
             var files = publisher.Generate(DeploymentModel.From(_options, _resources, name));
-            if (publisher.WritesSingleFile) OutputWriter.WriteFile(output, files.Single().Value);
+            if (publisher.WritesSingleFile) OutputWriter.WriteFile(output, files.Single().Value, publisher.IsOwnOutput);
             else OutputWriter.WriteFolder(output, files);
             _console.Log($"{name}: wrote {(publisher.WritesSingleFile ? output : $"{files.Count} files to {output}")}");
             _started.TrySetResult();

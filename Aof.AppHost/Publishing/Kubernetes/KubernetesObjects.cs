@@ -18,11 +18,8 @@ public sealed class KubernetesObjects(DeploymentModel model, ValueSource values)
     /// <summary>The "app" user of .NET's container images (APP_UID).</summary>
     private const int DotnetUid = 1654;
 
-    private static readonly Dictionary<string, (int Uid, string Label)> BrokerUsers = new()
-    {
-        ["redis"] = (999, "the redis user of the official image"),
-        ["nats"] = (1000, "any non-root user: nats-server needs only its volume"),
-    };
+    /// <summary>Non-root users of the broker images: redis's own user; nats-server needs nothing but its volume.</summary>
+    private static readonly Dictionary<string, int> BrokerUsers = new() { ["redis"] = 999, ["nats"] = 1000 };
 
     /// <summary>Objects that do not depend on which broker the projects use.</summary>
     public IEnumerable<KubernetesDocument> Common()
@@ -188,11 +185,17 @@ public sealed class KubernetesObjects(DeploymentModel model, ValueSource values)
     {
         var backend = Map(("service", Map(("name", project.Name), ("port", Map(("name", "http"))))));
         var path = Map(("path", "/"), ("pathType", "Prefix"), ("backend", backend));
-        var rule = Map(("http", Map(("paths", List(path)))));
+        // No host: every host routed to the gateway; the ingress class and TLS go in annotations (JSON is YAML's flow form).
+        var rule = Map(
+            ("host", values.Computed("{{ .Values.ingress.host | quote }}", "", ("ingress.host", ""))),
+            ("http", Map(("paths", List(path)))));
+        var metadata = Metadata(project.Name);
+        metadata["annotations"] = values.Computed("{{ toJson .Values.ingress.annotations }}", new Dictionary<string, object>(),
+            ("ingress.annotations", new Dictionary<string, object>()));
         return Map(
             ("apiVersion", "networking.k8s.io/v1"),
             ("kind", "Ingress"),
-            ("metadata", Metadata(project.Name)),
+            ("metadata", metadata),
             ("spec", Map(("rules", List(rule)))));
     }
 
@@ -289,7 +292,7 @@ public sealed class KubernetesObjects(DeploymentModel model, ValueSource values)
     private Dictionary<string, object> BrokerStatefulSet(BrokerResource broker)
     {
         var name = broker.Name;
-        var uid = BrokerUsers.TryGetValue(broker.QueueType, out var user) ? user.Uid : 1000;
+        var uid = BrokerUsers.GetValueOrDefault(broker.QueueType, 1000);
         var env = new List<object>();
         string? password = null;
         if (broker.Password is not null)

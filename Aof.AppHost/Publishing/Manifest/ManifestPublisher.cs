@@ -22,6 +22,9 @@ public sealed class ManifestPublisher : IPublisher
 
     public bool WritesSingleFile => true;
 
+    public bool IsOwnOutput(string existingText) =>
+        existingText.Length == 0 || existingText.Contains($"\"$schema\": \"{SchemaUrl}\"", StringComparison.Ordinal);
+
     public IReadOnlyDictionary<string, string> Generate(DeploymentModel model)
     {
         var examples = Path.GetFullPath(Path.Combine(AppHostOptions.ProjectDirectory, "..", "examples"));
