@@ -19,7 +19,8 @@ internal sealed class ProcessorHarness : IAsyncDisposable
 {
     public static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
 
-    public ProcessorHarness(AofOptions options, ResourceCatalog catalog, Func<IMessageQueue, IMessageQueue>? wrapQueue = null)
+    /// <param name="executors">Extra executors (agents, fleets); real ones take over from the unsupported placeholders.</param>
+    public ProcessorHarness(AofOptions options, ResourceCatalog catalog, Func<IMessageQueue, IMessageQueue>? wrapQueue = null, IEnumerable<ITargetExecutor>? extraExecutors = null)
     {
         Options = options;
         Memory = new InMemoryMessageQueue(options.Queue);
@@ -30,6 +31,7 @@ internal sealed class ProcessorHarness : IAsyncDisposable
             new FlowTargetExecutor(catalog, FlowExecutor.CreateDefault()),
             new UnsupportedTargetExecutor(TargetKind.Agent),
             new UnsupportedTargetExecutor(TargetKind.Fleet),
+            .. extraExecutors ?? [],
         ]);
         Processor = new QueueProcessor(Queue, Store, executors, Microsoft.Extensions.Options.Options.Create(options), NullLogger<QueueProcessor>.Instance);
     }
