@@ -119,6 +119,65 @@ public sealed class ToolTests
         Assert.Contains(mcp.Requests, r => r.Body.Contains("\"tools/call\"", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Agent_uses_the_tools_of_an_MCP_server_over_stdio()
+    {
+        var dir = Directory.CreateTempSubdirectory("aof-mcp-").FullName;
+        try
+        {
+            var script = Path.Combine(dir, "server.sh");
+            await File.WriteAllTextAsync(script, StdioMcpServer);
+            var calls = 0;
+            await using var llm = await StubHttpServer.StartAsync(r => Interlocked.Increment(ref calls) switch
+            {
+                1 => StubResponse.Json(Wire.OpenAiToolCall("whoami_server", new JsonObject())),
+                _ => StubResponse.Json(Wire.OpenAiText(r.Body.Contains("served over stdio", StringComparison.Ordinal) ? "stdio works" : "no answer")),
+            });
+            var yaml = $"""
+                apiVersion: aof.dev/v1
+                kind: Agent
+                metadata: {"{"} name: local-bot {"}"}
+                spec:
+                  model: openai:gpt-4o
+                  mcp_servers:
+                    - name: local
+                      command: bash
+                      args: ["{script}"]
+                  tools: [ "mcp:local" ]
+                """;
+            using var h = new AgentHarness(yaml, AgentHarness.OpenAiEnv(llm.Url));
+
+            var result = await h.AgentExecutor.ExecuteAsync(ExecutionRequest.For(Envelope("local-bot", kind: TargetKind.Agent)), CancellationToken.None)
+                .WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.Equal("stdio works", result.Output);
+        }
+        finally
+        {
+            Infrastructure.LocalProcesses.DeleteDirectory(dir);
+        }
+    }
+
+    /// <summary>A newline-delimited JSON-RPC MCP server in bash: initialize, tools/list, tools/call; "method not found" for the rest.</summary>
+    private const string StdioMcpServer = """
+        while IFS= read -r line; do
+          id=$(printf '%s' "$line" | sed -n 's/.*"id":\([^,}]*\).*/\1/p')
+          method=$(printf '%s' "$line" | sed -n 's/.*"method":"\([^"]*\)".*/\1/p')
+          [ -z "$id" ] && continue
+          case "$method" in
+            initialize)
+              ver=$(printf '%s' "$line" | sed -n 's/.*"protocolVersion":"\([^"]*\)".*/\1/p')
+              printf '{"jsonrpc":"2.0","id":%s,"result":{"protocolVersion":"%s","capabilities":{"tools":{}},"serverInfo":{"name":"stdio-stub","version":"1.0.0"}}}\n' "$id" "$ver" ;;
+            tools/list)
+              printf '{"jsonrpc":"2.0","id":%s,"result":{"tools":[{"name":"whoami_server","description":"Say who serves","inputSchema":{"type":"object","properties":{}}}]}}\n' "$id" ;;
+            tools/call)
+              printf '{"jsonrpc":"2.0","id":%s,"result":{"content":[{"type":"text","text":"served over stdio"}],"isError":false}}\n' "$id" ;;
+            *)
+              printf '{"jsonrpc":"2.0","id":%s,"error":{"code":-32601,"message":"Method not found"}}\n' "$id" ;;
+          esac
+        done
+        """;
+
     /// <summary>An MCP server speaking JSON-RPC over streamable HTTP (JSON responses), with one tool.</summary>
     private static StubResponse McpServer(StubRequest r)
     {
