@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Aof.Core.Telemetry;
 using Aof.Runtime.Agents.Providers;
 using Aof.Runtime.Agents.Tools;
 using Aof.Runtime.Safety;
@@ -37,6 +38,8 @@ public sealed class AgentRunner(ChatClientFactory clients, SecretRedactor redact
                 f.IncludeDetailedErrors = false;
                 f.AllowConcurrentInvocation = false;
             })
+            // Model calls and tool calls become child spans of the processing span (GenAI conventions, no message content).
+            .UseOpenTelemetry(_loggers, AofTelemetry.SourceName)
             .Build();
 
         var options = new ChatOptions

@@ -4,7 +4,7 @@ using Aof.Core.Queue;
 namespace Aof.Runtime.Execution;
 
 /// <summary>
-/// Placeholder for target kinds this runtime cannot run yet (Agent, Fleet): it dead-letters honestly instead
+/// Placeholder for target kinds a host did not enable (Agent, Fleet without AddAofAgents): it dead-letters honestly instead
 /// of pretending. A real executor registered for the same kind takes precedence (see <see cref="TargetExecutorRegistry"/>).
 /// </summary>
 public sealed class UnsupportedTargetExecutor(TargetKind kind) : ITargetExecutor
@@ -14,5 +14,5 @@ public sealed class UnsupportedTargetExecutor(TargetKind kind) : ITargetExecutor
     public Task<ExecutionResult> ExecuteAsync(ExecutionRequest request, CancellationToken ct) =>
         throw new PermanentExecutionException(
             DeadLetterReasons.Unsupported,
-            $"{request.Envelope.Target} cannot run: {Kind} targets are not supported by this runtime yet (Agent targets arrive with the agents issue)");
+            $"{request.Envelope.Target} cannot run: {Kind} targets are not supported by this runtime yet (the host did not register them: AddAofAgents())");
 }

@@ -265,4 +265,27 @@ public sealed class AgentExecutorTests
         Assert.Equal("the key is [REDACTED] and a token [REDACTED]", result.Output);
         Assert.Equal(result.Output, (string?)Assert.Single(github.Requests).Json!["body"]);
     }
+
+    [Fact]
+    public async Task Model_and_tool_calls_are_traced_as_spans_of_the_Aof_source()
+    {
+        var spans = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == Aof.Core.Telemetry.AofTelemetry.SourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+            ActivityStopped = a => spans.Add(a.DisplayName),
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var calls = 0;
+        await using var llm = await StubHttpServer.StartAsync(_ => Interlocked.Increment(ref calls) == 1
+            ? StubResponse.Json(Wire.OpenAiToolCall("shell", new JsonObject { ["command"] = "echo traced" }))
+            : StubResponse.Json(Wire.OpenAiText("done")));
+        using var h = new AgentHarness(AgentYaml(), AgentHarness.OpenAiEnv(llm.Url));
+
+        await h.AgentExecutor.ExecuteAsync(AgentRequest(), CancellationToken.None);
+
+        Assert.Contains(spans, s => s.StartsWith("chat gpt-4o", StringComparison.Ordinal));
+        Assert.Contains(spans, s => s == "execute_tool shell");
+    }
 }

@@ -20,8 +20,9 @@ internal sealed class ProcessorHarness : IAsyncDisposable
 {
     public static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
 
+    /// <param name="extraExecutors">Extra executors (agents, fleets); real ones take over from the unsupported placeholders.</param>
     public ProcessorHarness(AofOptions options, ResourceCatalog catalog, Func<IMessageQueue, IMessageQueue>? wrapQueue = null,
-        TenantRateLimiter? limiter = null)
+        TenantRateLimiter? limiter = null, IEnumerable<ITargetExecutor>? extraExecutors = null)
     {
         Options = options;
         Memory = new InMemoryMessageQueue(options.Queue);
@@ -32,6 +33,7 @@ internal sealed class ProcessorHarness : IAsyncDisposable
             new FlowTargetExecutor(catalog, FlowExecutor.CreateDefault()),
             new UnsupportedTargetExecutor(TargetKind.Agent),
             new UnsupportedTargetExecutor(TargetKind.Fleet),
+            .. extraExecutors ?? [],
         ]);
         Processor = new QueueProcessor(Queue, Store, executors, Microsoft.Extensions.Options.Options.Create(options), NullLogger<QueueProcessor>.Instance, limiter);
     }

@@ -15,6 +15,8 @@ namespace Aof.Runtime.Agents.Providers;
 /// </summary>
 public sealed class ChatClientFactory(ProviderOptions options) : IDisposable
 {
+    // One retrying handler chain per provider, shared by every HttpClient made on it (connections are pooled there).
+    private readonly ConcurrentDictionary<string, HttpMessageHandler> _handlers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, HttpClient> _http = new(StringComparer.Ordinal);
 
     public ProviderOptions Options => options;
@@ -25,18 +27,14 @@ public sealed class ChatClientFactory(ProviderOptions options) : IDisposable
         if (endpoint.KeyVariable is not null && endpoint.ApiKey is null)
             throw new ProviderAuthException($"agent '{agent.Name}' uses {agent.Provider}:{agent.Model} but no API key is configured: set {endpoint.KeyVariable}");
 
-        var http = _http.GetOrAdd(endpoint.Provider, p => new HttpClient(new ProviderRetryHandler(p, options) { InnerHandler = new SocketsHttpHandler() })
-        {
-            // Per-try timeouts are the SDKs'; this bounds one whole call including in-step retries.
-            Timeout = Timeout.InfiniteTimeSpan,
-        });
+        var handler = _handlers.GetOrAdd(endpoint.Provider, p => new ProviderRetryHandler(p, options) { InnerHandler = new SocketsHttpHandler() });
+        if (agent.Provider == ModelProviders.Ollama) return CreateOllama(endpoint, handler, agent);
 
-        return agent.Provider switch
-        {
-            ModelProviders.Anthropic => CreateAnthropic(endpoint, http, agent),
-            ModelProviders.Ollama => CreateOllama(endpoint, http, agent),
-            _ => CreateOpenAICompatible(endpoint, http, agent), // openai, and google through its OpenAI-compatible endpoint
-        };
+        // Per-try timeouts are the SDKs'; the step's own timeout bounds a whole call including in-step retries.
+        var http = _http.GetOrAdd(endpoint.Provider, _ => new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan });
+        return agent.Provider == ModelProviders.Anthropic
+            ? CreateAnthropic(endpoint, http, agent)
+            : CreateOpenAICompatible(endpoint, http, agent); // openai, and google through its OpenAI-compatible endpoint
     }
 
     private IChatClient CreateOpenAICompatible(ProviderEndpoint endpoint, HttpClient http, AgentDefinition agent)
@@ -64,22 +62,19 @@ public sealed class ChatClientFactory(ProviderOptions options) : IDisposable
         return client.AsIChatClient(agent.Model, agent.MaxTokens ?? 4096);
     }
 
-    private static IChatClient CreateOllama(ProviderEndpoint endpoint, HttpClient http, AgentDefinition agent)
+    // OllamaSharp addresses requests relative to its HttpClient's BaseAddress, so each client gets its own HttpClient
+    // (OLLAMA_HOST may differ between runs in tests), over the shared handler chain.
+    private static IChatClient CreateOllama(ProviderEndpoint endpoint, HttpMessageHandler handler, AgentDefinition agent)
     {
-        var ollamaHttp = new HttpClient(new PassThroughHandler(http), disposeHandler: true) { BaseAddress = new Uri(endpoint.BaseUrl), Timeout = Timeout.InfiniteTimeSpan };
+        var ollamaHttp = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(endpoint.BaseUrl), Timeout = Timeout.InfiniteTimeSpan };
         return new OllamaApiClient(ollamaHttp, agent.Model);
     }
 
     public void Dispose()
     {
         foreach (var h in _http.Values) h.Dispose();
+        foreach (var h in _handlers.Values) h.Dispose();
         _http.Clear();
-    }
-
-    /// <summary>OllamaSharp needs its own HttpClient (it sets BaseAddress); this one sends through the shared, retrying one.</summary>
-    private sealed class PassThroughHandler(HttpClient shared) : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>
-            shared.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        _handlers.Clear();
     }
 }

@@ -14,13 +14,13 @@ internal static class CommandTool
         var allowed = spec.AllowedCommands.ToHashSet(StringComparer.Ordinal);
         var executable = spec.Executable ?? spec.Name;
         return AIFunctionFactory.Create(
-            async ([Description("The arguments, starting with the sub-command, e.g. \"get pods -n default\".")] string args, CancellationToken ct) =>
+            async ([Description("The arguments, starting with the sub-command (flags after it), e.g. \"get pods -n default\".")] string args, CancellationToken ct) =>
             {
                 IReadOnlyList<string> argv;
                 try { argv = ArgumentSplitter.Split(args ?? ""); }
                 catch (ArgumentException ex) { return $"refused: {ex.Message}"; }
-                // Flags may precede the sub-command (kubectl -n x get pods); the first non-flag word is the verb.
-                var verb = argv.FirstOrDefault(a => !a.StartsWith('-'));
+                // The sub-command comes first ("get pods -n x"): a flag's value could otherwise pass for a verb.
+                var verb = argv.Count > 0 ? argv[0] : null;
                 if (verb is null || !allowed.Contains(verb))
                     return $"refused: '{spec.Name} {verb}' is not allowed (allowed sub-commands: {string.Join(", ", allowed.Order())})";
                 return redact(await CommandRunner.RunAsync(executable, argv, spec.WorkingDirectory, spec.Timeout, spec.MaxOutputBytes, ct));
