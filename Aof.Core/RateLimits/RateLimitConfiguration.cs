@@ -15,8 +15,11 @@ public static class RateLimitConfiguration
 {
     public const string SectionPath = AofOptions.Section + ":Runtime:RateLimits";
 
-    /// <summary>Upper bounds that keep one limit's bookkeeping (a log of starts, a set of slots) small.</summary>
-    public const int MaxExecutionsPerMinute = 100_000;
+    /// <summary>
+    /// Upper bounds that keep one limit's bookkeeping (a log of starts, a set of slots) small: on NATS a scope's whole
+    /// state is one KV value rewritten on every admission. A tenant allowed more than this needs no limit.
+    /// </summary>
+    public const int MaxExecutionsPerMinute = 10_000;
     public const int MaxConcurrentLimit = 10_000;
 
     private static readonly string[] TopKeys = ["PerOrganization", "PerRepository", "Organizations", "Repositories"];
