@@ -146,7 +146,8 @@ public static class RateLimitConfiguration
             var c = key[i];
             if (char.IsUpper(c))
             {
-                if (i > 0 && key[i - 1] != '_') sb.Append('_');
+                // Only at a lower-to-upper step: an env var written in capitals (RATELIMITS) stays one word.
+                if (i > 0 && (char.IsLower(key[i - 1]) || char.IsDigit(key[i - 1]))) sb.Append('_');
                 sb.Append(char.ToLowerInvariant(c));
             }
             else
