@@ -15,8 +15,11 @@ public static class RateLimitConfiguration
 {
     public const string SectionPath = AofOptions.Section + ":Runtime:RateLimits";
 
-    /// <summary>Upper bounds that keep one limit's bookkeeping (a log of starts, a set of slots) small.</summary>
-    public const int MaxExecutionsPerMinute = 100_000;
+    /// <summary>
+    /// Upper bounds that keep one limit's bookkeeping (a log of starts, a set of slots) small: on NATS a scope's whole
+    /// state is one KV value rewritten on every admission. A tenant allowed more than this needs no limit.
+    /// </summary>
+    public const int MaxExecutionsPerMinute = 10_000;
     public const int MaxConcurrentLimit = 10_000;
 
     private static readonly string[] TopKeys = ["PerOrganization", "PerRepository", "Organizations", "Repositories"];
@@ -143,7 +146,8 @@ public static class RateLimitConfiguration
             var c = key[i];
             if (char.IsUpper(c))
             {
-                if (i > 0 && key[i - 1] != '_') sb.Append('_');
+                // Only at a lower-to-upper step: an env var written in capitals (RATELIMITS) stays one word.
+                if (i > 0 && (char.IsLower(key[i - 1]) || char.IsDigit(key[i - 1]))) sb.Append('_');
                 sb.Append(char.ToLowerInvariant(c));
             }
             else

@@ -106,7 +106,7 @@ public sealed class RateLimitConfigurationTests : IDisposable
     [InlineData("per_organization:\n  max_concurrent: 0", "runtime.rate_limits.per_organization.max_concurrent", "'0'")]
     [InlineData("per_organization:\n  max_concurrent: lots", "runtime.rate_limits.per_organization.max_concurrent", "lots")]
     [InlineData("per_organization:\n  max_concurrent: 2.5", "runtime.rate_limits.per_organization.max_concurrent", "2.5")]
-    [InlineData("per_organization:\n  executions_per_minute: 100001", "runtime.rate_limits.per_organization.executions_per_minute", "100,000")]
+    [InlineData("per_organization:\n  executions_per_minute: 10001", "runtime.rate_limits.per_organization.executions_per_minute", "10,000")]
     [InlineData("repositories:\n  - name: a/b\n    executions_per_minute: -1", "runtime.rate_limits.repositories[0].executions_per_minute", "-1")]
     [InlineData("repositories:\n  - name: a/b\n    execution_per_minute: 10", "runtime.rate_limits.repositories[0].execution_per_minute", "not a known setting")]
     [InlineData("per_repo:\n  max_concurrent: 2", "runtime.rate_limits.per_repo", "not a known setting")]

@@ -21,6 +21,17 @@ public abstract class RateLimitStoreContractTests
     /// <summary>Two stores over the same (fresh, isolated) state, as two worker processes would have.</summary>
     protected abstract Task<(IRateLimitStore A, IRateLimitStore B)> CreatePairAsync();
 
+    /// <summary>
+    /// A first call of each store (NATS creates or looks up its bucket then), so the timing tests below measure slot
+    /// lifetimes, not connection set-up on a busy machine.
+    /// </summary>
+    private async Task WarmUpAsync(IRateLimitStore a, IRateLimitStore b)
+    {
+        var scope = new RateLimitScope(Tenant(), RateLimitScope.Repository, PerMinute: 0, MaxConcurrent: 100);
+        await a.TryAcquireAsync([scope], Holder(), LongTtl, Ct);
+        await b.TryAcquireAsync([scope], Holder(), LongTtl, Ct);
+    }
+
     private static string Tenant() => "repo:t/" + Guid.NewGuid().ToString("N")[..10];
 
     private static string Holder() => Guid.NewGuid().ToString("N");
@@ -94,12 +105,13 @@ public abstract class RateLimitStoreContractTests
     public async Task A_slot_that_is_not_renewed_expires_so_a_dead_worker_leaks_nothing()
     {
         var (a, b) = await CreatePairAsync();
+        await WarmUpAsync(a, b);
         var scope = new RateLimitScope(Tenant(), RateLimitScope.Repository, PerMinute: 0, MaxConcurrent: 1);
-        var ttl = TimeSpan.FromMilliseconds(600);
+        var ttl = TimeSpan.FromSeconds(2);
         Assert.True((await a.TryAcquireAsync([scope], Holder(), ttl, Ct)).Admitted);
         Assert.False((await b.TryAcquireAsync([scope], Holder(), ttl, Ct)).Admitted);
 
-        await Task.Delay(ttl + TimeSpan.FromMilliseconds(300), Ct);
+        await Task.Delay(ttl + TimeSpan.FromMilliseconds(500), Ct);
         Assert.True((await b.TryAcquireAsync([scope], Holder(), LongTtl, Ct)).Admitted);
     }
 
@@ -107,8 +119,9 @@ public abstract class RateLimitStoreContractTests
     public async Task Renewing_keeps_the_slot_of_a_long_execution()
     {
         var (a, b) = await CreatePairAsync();
+        await WarmUpAsync(a, b);
         var scope = new RateLimitScope(Tenant(), RateLimitScope.Repository, PerMinute: 0, MaxConcurrent: 1);
-        var ttl = TimeSpan.FromMilliseconds(1500);
+        var ttl = TimeSpan.FromMilliseconds(2400);
         var holder = Holder();
         Assert.True((await a.TryAcquireAsync([scope], holder, ttl, Ct)).Admitted);
         for (var i = 0; i < 4; i++)
@@ -116,7 +129,7 @@ public abstract class RateLimitStoreContractTests
             await Task.Delay(ttl / 3, Ct);
             await a.RenewAsync([scope], holder, ttl, Ct);
         }
-        // 2 s after the start, past the first TTL: still held.
+        // 3.2 s after the start, past the first TTL: still held.
         Assert.False((await b.TryAcquireAsync([scope], Holder(), ttl, Ct)).Admitted);
 
         // A renewal after the release does not bring the slot back.

@@ -230,10 +230,16 @@ public abstract class RateLimitedProcessingTests : IAsyncLifetime
         Assert.NotEmpty(deferrals);
         Assert.All(deferrals, d => Assert.Equal(1, d.Attempt));
         Assert.True(deferredMetric.Count("concurrency_limit", RateLimitScope.Repository) >= deferrals.Count);
-        // Slots are given back on completion: nothing held, and the tenant has room again.
-        Assert.Equal(0, a.Limiter.HeldPermits + b.Limiter.HeldPermits);
-        var stats = await a.Queue.GetStatsAsync(CancellationToken.None);
-        Assert.Equal((0, 0, 0, 0), (stats.Ready, stats.InFlight, stats.Delayed, stats.DeadLettered));
+        // Slots are given back on completion (just after the record is written): nothing stays held, nothing queued.
+        await WaitUntilAsync(() => Task.FromResult(a.Limiter.HeldPermits + b.Limiter.HeldPermits == 0),
+            () => Task.FromResult($"all slots released; {a.Limiter.HeldPermits + b.Limiter.HeldPermits} held"));
+        QueueStats? stats = null;
+        await WaitUntilAsync(async () =>
+        {
+            stats = await a.Queue.GetStatsAsync(CancellationToken.None);
+            return (stats.Ready, stats.InFlight, stats.Delayed) == (0, 0, 0);
+        }, () => Task.FromResult($"an empty queue; last seen {stats}"));
+        Assert.Equal(0, stats!.DeadLettered);
     }
 
     private sealed class Worker(RecordingQueue queue, TenantRateLimiter limiter, QueueProcessor processor) : IAsyncDisposable

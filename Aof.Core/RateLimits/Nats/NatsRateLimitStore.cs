@@ -10,8 +10,8 @@ namespace Aof.Core.RateLimits.Nats;
 
 /// <summary>
 /// The limits' state in the JetStream KV bucket <c>{prefix}-ratelimits</c>, shared by every worker: one key per
-/// scope holding its starts in the window and its slots (<c>s {unix ms} {holder}</c> / <c>c {expiry ms} {holder}</c>
-/// lines). Every change is read, change, write back at the read revision (compare-and-set), again on a conflict.
+/// scope holding its starts in the window and its slots (<c>s {unix ms}</c> / <c>c {expiry ms} {holder}</c> lines; a
+/// start needs no holder, which keeps a full window of 10,000 starts near 150 KB). Every change is read, change, write back at the read revision (compare-and-set), again on a conflict.
 /// KV has no multi-key transaction, so scopes are taken one after another and, when a later one refuses, the earlier
 /// ones are given back: for that moment they may refuse another worker too, never admit one too many.
 /// Times come from the workers' clocks; keep them in sync (NTP) as for any lease.
@@ -38,12 +38,14 @@ public sealed class NatsRateLimitStore : IRateLimitStore
 
     public async Task<RateLimitAdmission> TryAcquireAsync(IReadOnlyList<RateLimitScope> scopes, string holder, TimeSpan slotTtl, CancellationToken ct)
     {
-        var taken = new List<RateLimitScope>(scopes.Count);
+        // Each scope taken so far, with the time of the start it got (to give back should a later scope refuse).
+        var taken = new List<(RateLimitScope Scope, long StartedAt)>(scopes.Count);
         try
         {
             foreach (var scope in scopes)
             {
                 RateLimitAdmission refused = default;
+                long startedAt = 0;
                 var admitted = await UpdateAsync(scope.Key, (state, now) =>
                 {
                     state.Prune(now);
@@ -59,7 +61,8 @@ public sealed class NatsRateLimitStore : IRateLimitStore
                         refused = new RateLimitAdmission(false, scope, false, TimeSpan.Zero);
                         return false;
                     }
-                    if (scope.PerMinute > 0) state.Starts.Add(new Entry(now, holder));
+                    startedAt = now;
+                    if (scope.PerMinute > 0) state.Starts.Add(new Entry(now, ""));
                     if (scope.MaxConcurrent > 0) state.Slots.Add(new Entry(now + (long)slotTtl.TotalMilliseconds, holder));
                     return true;
                 }, ct).ConfigureAwait(false);
@@ -68,7 +71,7 @@ public sealed class NatsRateLimitStore : IRateLimitStore
                     await GiveBackAsync(taken, holder).ConfigureAwait(false);
                     return refused;
                 }
-                taken.Add(scope);
+                taken.Add((scope, startedAt));
             }
             return RateLimitAdmission.Yes;
         }
@@ -100,16 +103,21 @@ public sealed class NatsRateLimitStore : IRateLimitStore
     }
 
     /// <summary>Undoes a partial admission: the holder's start and slot leave each scope taken so far.</summary>
-    private async Task GiveBackAsync(List<RateLimitScope> taken, string holder)
+    private async Task GiveBackAsync(List<(RateLimitScope Scope, long StartedAt)> taken, string holder)
     {
         if (taken.Count == 0) return;
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        foreach (var scope in taken)
+        foreach (var (scope, startedAt) in taken)
         {
             try
             {
                 await UpdateAsync(scope.Key, (state, _) =>
-                    state.Starts.RemoveAll(e => e.Holder == holder) + state.Slots.RemoveAll(e => e.Holder == holder) > 0, cts.Token).ConfigureAwait(false);
+                {
+                    // Starts carry no holder: one made at the same millisecond is as good as ours.
+                    var start = scope.PerMinute > 0 ? state.Starts.FindIndex(e => e.At == startedAt) : -1;
+                    if (start >= 0) state.Starts.RemoveAt(start);
+                    return state.Slots.RemoveAll(e => e.Holder == holder) > 0 || start >= 0;
+                }, cts.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is QueueUnavailableException or OperationCanceledException)
             {
@@ -207,16 +215,17 @@ public sealed class NatsRateLimitStore : IRateLimitStore
             foreach (var line in Encoding.UTF8.GetString(value).Split('\n'))
             {
                 var parts = line.Split(' ', 3);
-                if (parts.Length != 3 || !long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var at)) continue;
-                (parts[0] == "c" ? state.Slots : state.Starts).Add(new Entry(at, parts[2]));
+                if (parts.Length < 2 || !long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var at)) continue;
+                if (parts[0] == "s") state.Starts.Add(new Entry(at, ""));
+                else if (parts[0] == "c" && parts.Length == 3) state.Slots.Add(new Entry(at, parts[2]));
             }
             return state;
         }
 
         public byte[] Serialize()
         {
-            var sb = new StringBuilder((Starts.Count + Slots.Count) * 40);
-            foreach (var e in Starts) sb.Append("s ").Append(e.At.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(e.Holder).Append('\n');
+            var sb = new StringBuilder(Starts.Count * 16 + Slots.Count * 44);
+            foreach (var e in Starts) sb.Append("s ").Append(e.At.ToString(CultureInfo.InvariantCulture)).Append('\n');
             foreach (var e in Slots) sb.Append("c ").Append(e.At.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(e.Holder).Append('\n');
             return Encoding.UTF8.GetBytes(sb.ToString());
         }
