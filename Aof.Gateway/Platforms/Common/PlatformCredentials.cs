@@ -68,7 +68,7 @@ public sealed class PlatformCredentials
     {
         foreach (var child in section.GetChildren())
         {
-            var childPath = $"{path}.{ToSnake(child.Key)}";
+            var childPath = int.TryParse(child.Key, out _) ? $"{path}[{child.Key}]" : $"{path}.{ToSnake(child.Key)}";
             // A section with children, whatever its own value (some providers give sections an empty value).
             if (child.GetChildren().Any())
             {
