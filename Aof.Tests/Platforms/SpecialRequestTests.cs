@@ -52,6 +52,8 @@ public sealed class SpecialRequestTests
         Assert.Equal("prod now", envelope.Metadata.Args);
         Assert.Equal("trig-1", envelope.Metadata.DeliveryId);
         Assert.Equal("C9", envelope.Repo);
+        Assert.Equal("C9", envelope.Metadata.Channel);
+        Assert.Equal("/deploy prod now", envelope.Metadata.Text);
         Assert.Equal("U7", envelope.Metadata.Sender);
         Assert.Equal("T1", envelope.Org);
         // The command's own priority (low) wins over the trigger's (high).
@@ -144,6 +146,11 @@ public sealed class SpecialRequestTests
         Assert.Equal("/deploy", envelope.Metadata.Command);
         Assert.Equal("prod", envelope.Metadata.Args);
         Assert.Equal("-100123", envelope.Repo);
+        Assert.Equal("/deploy prod", envelope.Metadata.Text);
+
+        // The normalized fields survive the envelope's wire format.
+        var again = EnvelopeCodec.Parse(EnvelopeCodec.Serialize(envelope));
+        Assert.Equal(("-100123", "/deploy prod"), (again.Metadata.Channel, again.Metadata.Text));
         Assert.Equal("42", envelope.Metadata.DeliveryId);
     }
 
