@@ -200,4 +200,49 @@ public sealed class SpecialRequestTests
         Assert.Contains("event_id", text);
         Assert.Empty(await TakeAllAsync(app));
     }
+
+    [Fact]
+    public async Task Slack_interaction_payload_is_verified_on_the_form_and_published_as_its_json()
+    {
+        using var app = new GatewayApp(PlatformSenders.Trigger("slack-buttons", "Slack", "signing_secret: " + Secret + "\n    events: [block_actions]"));
+        var client = app.CreateClient();
+        var json = """{"type":"block_actions","trigger_id":"trig-b1","team":{"id":"T1"},"user":{"id":"U3"},"channel":{"id":"C4"},"actions":[{"action_id":"approve","value":"deploy-42"}]}""";
+        var form = Encoding.UTF8.GetBytes("payload=" + Uri.EscapeDataString(json));
+
+        var (status, _, _) = await SendAsync(client, PlatformSenders.Request("slack", form, "unused", contentType: "application/x-www-form-urlencoded"));
+        var tampered = await SendAsync(client, PlatformSenders.Request("slack", [.. form, (byte)'x'], "unused",
+            signedBody: form, contentType: "application/x-www-form-urlencoded"));
+
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.Equal(HttpStatusCode.Unauthorized, tampered.Status);
+        var envelope = Assert.Single(await TakeAllAsync(app));
+        Assert.Equal(("block_actions", "approve", "trig-b1"), (envelope.EventType, envelope.Action, envelope.Metadata.DeliveryId));
+        Assert.Equal(json, Encoding.UTF8.GetString(envelope.Payload.Span));
+    }
+
+    [Fact]
+    public async Task Opsgenie_basic_auth_and_custom_token_header_are_each_accepted_only_with_their_token()
+    {
+        var triggers = PlatformSenders.Trigger("ops-basic", "Opsgenie", "webhook_token: basic-token\n    basic_auth_user: aof") + "\n---\n" +
+                       PlatformSenders.Trigger("ops-header", "Opsgenie", "webhook_token: header-token\n    token_header: X-Custom-Token");
+        using var app = new GatewayApp(triggers);
+        var client = app.CreateClient();
+
+        async Task<(HttpStatusCode Status, string Triggers)> Send(string header, string value)
+        {
+            var body = Encoding.UTF8.GetBytes(PlatformSenders.Sample("opsgenie", Guid.NewGuid().ToString()).Body);
+            var request = PlatformSenders.Request("opsgenie", body, "x", Signing.MissingHeader);
+            request.Headers.TryAddWithoutValidation(header, value);
+            var status = (await SendAsync(client, request)).Status;
+            return (status, string.Join(",", (await TakeAllAsync(app)).Select(e => e.TriggerName)));
+        }
+
+        var basic = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("aof:basic-token"));
+        var wrongBasic = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("aof:header-token"));
+        Assert.Equal((HttpStatusCode.Accepted, "ops-basic"), await Send("Authorization", basic));
+        Assert.Equal((HttpStatusCode.Accepted, "ops-header"), await Send("X-Custom-Token", "header-token"));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Send("Authorization", wrongBasic)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Send("X-Custom-Token", "basic-token")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Send("X-Opsgenie-Token", "header-token")).Status);
+    }
 }
