@@ -43,6 +43,8 @@ public static class EnvelopeCodec
             WriteOptional(w, "command", m.Command);
             WriteOptional(w, "args", m.Args);
             WriteOptional(w, "sender", m.Sender);
+            WriteOptional(w, "channel", m.Channel);
+            WriteOptional(w, "text", m.Text);
             w.WriteEndObject();
             w.WriteEndObject();
         }
@@ -81,7 +83,7 @@ public static class EnvelopeCodec
         string? targetKind = null, targetName = null, priority = null;
         DateTimeOffset? timestamp = null;
         ReadOnlyMemory<byte> payload = default;
-        string? deliveryId = null, traceparent = null, command = null, args = null, sender = null;
+        string? deliveryId = null, traceparent = null, command = null, args = null, sender = null, channel = null, text = null;
         int attempt = 1, maxRetries = 3;
 
         while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
@@ -132,6 +134,8 @@ public static class EnvelopeCodec
                             case "command": command = r.GetString(); break;
                             case "args": args = r.GetString(); break;
                             case "sender": sender = r.GetString(); break;
+                            case "channel": channel = r.GetString(); break;
+                            case "text": text = r.GetString(); break;
                             default: r.Skip(); break;
                         }
                     }
@@ -167,6 +171,7 @@ public static class EnvelopeCodec
             {
                 DeliveryId = deliveryId, Attempt = attempt, MaxRetries = maxRetries,
                 Traceparent = traceparent, Command = command, Args = args, Sender = sender,
+                Channel = channel, Text = text,
             },
         };
     }

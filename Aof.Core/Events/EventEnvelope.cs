@@ -44,4 +44,10 @@ public sealed class EnvelopeMetadata
 
     /// <summary>Who caused the event (GitHub: sender.login).</summary>
     public string? Sender { get; init; }
+
+    /// <summary>Chat platforms: the channel or chat the event came from (Slack channel id, Telegram chat id...).</summary>
+    public string? Channel { get; init; }
+
+    /// <summary>Chat and comment platforms: the message text (trigger <c>patterns</c> and slash commands read it).</summary>
+    public string? Text { get; init; }
 }

@@ -122,6 +122,8 @@ public sealed partial class EnvelopePublisher(
             Command = match.Command,
             Args = match.Args,
             Sender = evt.Sender,
+            Channel = evt.Channel,
+            Text = evt.Text,
         },
     };
 

@@ -9,4 +9,6 @@ public sealed record InboundEvent(
     string? Org,
     string? Repo,
     string? Sender,
-    ReadOnlyMemory<byte> Payload);
+    ReadOnlyMemory<byte> Payload,
+    string? Channel = null,
+    string? Text = null);

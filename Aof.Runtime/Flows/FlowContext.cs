@@ -159,6 +159,8 @@ public sealed class FlowContext : IReferenceScope
             "command" => (true, m.Command),
             "args" => (true, m.Args),
             "sender" => (true, m.Sender),
+            "channel" => (true, m.Channel),
+            "text" => (true, m.Text),
             "attempt" => (true, JsonValue.Create(Request.Attempt)),
             _ => (false, null),
         };

@@ -51,6 +51,11 @@ public static class AofServiceHost
             foreach (var error in ex.Errors) Console.Error.WriteLine("  - " + error);
             return 2;
         }
+        catch (StartupConfigurationException ex)
+        {
+            // Thrown by a hosted service's start (the gateway's platform secrets check).
+            return Fail(name, 1, ex.Message);
+        }
         catch (ArgumentException ex) when (ex.ParamName == "args")
         {
             // A bad --mode / --config on the command line.

@@ -50,7 +50,7 @@ public class WebhookMetricsTests
         await Send(GatewayApp.Delivery("ping", "{}"), HttpStatusCode.OK);
         await Send(GatewayApp.Delivery("pull_request", GatewayApp.PullRequestOpened, secret: "nope"), HttpStatusCode.Unauthorized);
         await Send(GatewayApp.Delivery("pull_request", "nope"), HttpStatusCode.BadRequest);
-        await Send(GatewayApp.SignedRequest("/webhook/gitlab", Encoding.UTF8.GetBytes("{}"), "application/json", "x", "y", "z"), HttpStatusCode.NotFound);
+        await Send(GatewayApp.SignedRequest("/webhook/nosuchplatform", Encoding.UTF8.GetBytes("{}"), "application/json", "x", "y", "z"), HttpStatusCode.NotFound);
         await Send(GatewayApp.SignedRequest("/webhook/github", new byte[GatewayApp.MaxBodyBytes + 1], "application/json", "x", "y", "z"), HttpStatusCode.RequestEntityTooLarge);
 
         lock (received)

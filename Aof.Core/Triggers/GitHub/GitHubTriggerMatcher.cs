@@ -53,9 +53,11 @@ public static class GitHubTriggerMatcher
             return false;
         }
 
-        // Events without a branch (issues, comments) are not excluded by a branch filter.
-        return filters.Branches.Count == 0 || ev.Branch is null ||
-               filters.Branches.Any(b => GlobPattern.IsMatch(b, ev.Branch));
+        // Events without a branch (issues, comments) are not excluded by a branch filter; a push of a tag is
+        // (it is a push, and it is to no branch).
+        if (filters.Branches.Count == 0) return true;
+        if (ev.Branch is null) return ev.EventType != "push";
+        return filters.Branches.Any(b => GlobPattern.IsMatch(b, ev.Branch));
     }
 
     // "pull_request" names the event; "pull_request.opened" narrows it to one action.

@@ -68,14 +68,15 @@ public sealed class PlatformCredentials
     {
         foreach (var child in section.GetChildren())
         {
-            var childPath = $"{path}.{ToSnake(child.Key)}";
-            if (child.Value is null)
+            var childPath = int.TryParse(child.Key, out _) ? $"{path}[{child.Key}]" : $"{path}.{ToSnake(child.Key)}";
+            // A section with children, whatever its own value (some providers give sections an empty value).
+            if (child.GetChildren().Any())
             {
                 CheckEnvNames(child, childPath, errors);
                 continue;
             }
             if (!child.Key.EndsWith("Env", StringComparison.OrdinalIgnoreCase) && !child.Key.EndsWith("_env", StringComparison.OrdinalIgnoreCase)) continue;
-            var name = child.Value.Trim();
+            var name = (child.Value ?? "").Trim();
             if (name.Length == 0) errors.Add($"{childPath}: names no environment variable");
             else if (string.IsNullOrEmpty(_env(name))) errors.Add($"{childPath}: environment variable {name} is not set or empty");
         }

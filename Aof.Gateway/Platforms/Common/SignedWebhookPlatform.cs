@@ -90,7 +90,8 @@ public abstract class SignedWebhookPlatform<TKey> : IWebhookPlatform, IValidated
         var matches = PlatformTriggerMatcher.Match(candidates, ev);
         if (matches.Count == 0) return Unmatched(ev);
 
-        var inbound = new InboundEvent(Name, ev.DeliveryId, ev.EventType, ev.Action, ev.Org, ev.Repo ?? ev.Channel, ev.User, delivery.Payload);
+        var inbound = new InboundEvent(Name, ev.DeliveryId, ev.EventType, ev.Action, ev.Org, ev.Repo ?? ev.Channel, ev.User, delivery.Payload,
+            ev.Channel ?? ev.ChatId, ev.Text);
         var published = await Services.Publisher.PublishAsync(inbound, matches, ct);
         return published.Status switch
         {
