@@ -11,7 +11,7 @@ namespace Aof.Core.Hosting;
 /// StackExchange.Redis's profiling API because the client has no ActivitySource of its own.
 /// <para>
 /// Design: <see cref="Attach"/> registers a profiler that hands StackExchange.Redis one <see cref="ProfilingSession"/>
-/// per current <see cref="Activity"/>, and only while our source has listeners: when nobody traces Redis, no session
+/// per current, recorded <see cref="Activity"/>, and only while our source has listeners: when nobody traces Redis, no session
 /// exists and a command costs one <see cref="ActivitySource.HasListeners"/> check. The session is drained when its
 /// activity stops (an <see cref="ActivityListener"/>'s ActivityStopped): a command awaited inside an activity has
 /// completed by then, so every one of them becomes a child span (kind Client) with its measured start and duration.
@@ -50,6 +50,9 @@ public sealed class RedisCommandTracer : IDisposable
     public ProfilingSession? SessionForCurrentActivity()
     {
         if (_disposed || !_source.HasListeners() || Activity.Current is not { } activity) return null;
+        // A stopped activity still flows in captured execution contexts (the multiplexer's own timers, connected
+        // inside a request): its session would never be drained. A sampled-out one would have its spans dropped.
+        if (activity.IsStopped || !activity.Recorded) return null;
         EnsureStopListener();
         return _sessions.GetValue(activity, static _ => new ProfilingSession());
     }

@@ -6,6 +6,7 @@ using Aof.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
+using StackExchange.Redis.Profiling;
 
 namespace Aof.Tests.ServiceDefaults;
 
@@ -85,6 +86,34 @@ public sealed class RedisTracingTests(RedisServerFixture redis) : IClassFixture<
             Assert.NotNull(tracer.SessionForCurrentActivity());
         }
         Assert.True(tracer.IsListening);
+    }
+
+    [Fact]
+    public void A_stopped_or_sampled_out_activity_gets_no_session()
+    {
+        using var tracer = new RedisCommandTracer(UniqueName("redis"));
+        using var app = new ActivitySource(UniqueName("app"));
+        using var spans = new SpanCollector(app.Name, tracer.SourceName);
+
+        // A stopped activity stays current in an execution context captured while it ran (a timer, a background loop).
+        ExecutionContext captured;
+        using (app.StartActivity("handle"))
+        {
+            Assert.NotNull(tracer.SessionForCurrentActivity());
+            captured = ExecutionContext.Capture()!;
+        }
+        ProfilingSession? afterStop = new(null);
+        ExecutionContext.Run(captured, _ =>
+        {
+            Assert.NotNull(Activity.Current);
+            afterStop = tracer.SessionForCurrentActivity();
+        }, null);
+        Assert.Null(afterStop);
+
+        using var parent = app.StartActivity("handle");
+        Assert.NotNull(parent);
+        parent.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+        Assert.Null(tracer.SessionForCurrentActivity());
     }
 
     [Fact]
