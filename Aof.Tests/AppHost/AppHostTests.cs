@@ -87,6 +87,9 @@ public sealed class AppHostTests(AppHostFixture fixture) : IClassFixture<AppHost
         Assert.Equal("redis", publish.Attributes["messaging.system"]);
         Assert.Equal("publish", publish.Attributes["messaging.operation"]);
         Assert.True(publish.Attributes.ContainsKey("messaging.destination.name"));
+        // The Redis commands of the publish, as StackExchange.Redis client spans under it.
+        Assert.Contains(trace.Spans, s => s.Service == "gateway" && s.Kind == SpanKind.Client && s.ParentSpanId == publish.SpanId
+            && s.Attributes.GetValueOrDefault("db.system") == "redis" && s.Attributes.ContainsKey("db.operation.name"));
 
         var process = Assert.Single(trace.Spans, s => s.Service == "worker" && s.Kind == SpanKind.Consumer);
         Assert.Equal(publish.SpanId, process.ParentSpanId);
