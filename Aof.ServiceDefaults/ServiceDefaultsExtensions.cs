@@ -83,11 +83,15 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// The broker clients' own ActivitySources, unless their Aspire section says <c>DisableTracing</c>: NATS.Net traces
-    /// each publish and subscription. (StackExchange.Redis has no ActivitySource; Redis work shows in the Aof spans.)
+    /// The broker clients' ActivitySources, each unless its Aspire section says <c>DisableTracing</c>: NATS.Net traces
+    /// each publish and subscription; "StackExchange.Redis" carries a span per Redis command (Aof.Core's
+    /// RedisCommandTracer, which the backend attaches unless tracing is disabled).
     /// </summary>
     public static string[] ClientTracingSources(IConfiguration configuration) =>
-        configuration.GetValue<bool>("Aspire:NATS:Net:DisableTracing") ? [] : ["NATS.Net"];
+    [
+        .. configuration.GetValue<bool>("Aspire:NATS:Net:DisableTracing") ? Array.Empty<string>() : ["NATS.Net"],
+        .. configuration.GetValue<bool>("Aspire:StackExchange:Redis:DisableTracing") ? Array.Empty<string>() : ["StackExchange.Redis"],
+    ];
 
     /// <summary>
     /// <c>/health</c>: every check (readiness, e.g. broker reachable); <c>/alive</c>: only checks tagged "live"

@@ -16,6 +16,9 @@ public sealed record AspireClientSettings(string Name, string? ConnectionString,
     /// <summary>The ActivitySource NATS.Net traces with (NATS.Client.Core.NatsTelemetry).</summary>
     public const string NatsActivitySource = "NATS.Net";
 
+    /// <summary>The ActivitySource Redis command spans come from (Aspire's name; see <see cref="RedisCommandTracer"/>).</summary>
+    public const string RedisActivitySource = "StackExchange.Redis";
+
     public static AspireClientSettings Redis(IConfiguration configuration) => Read(configuration, "redis", RedisSection);
 
     public static AspireClientSettings Nats(IConfiguration configuration) => Read(configuration, "nats", NatsSection);

@@ -38,7 +38,8 @@ public static class BackendServiceCollectionExtensions
     /// The tenant rate limits (<c>Aof:Runtime:RateLimits</c>) are validated here, so a bad limit stops the start, and
     /// their state goes to the same backend (<see cref="IRateLimitStore"/>, <see cref="TenantRateLimiter"/>).
     /// Each client also gets its own health check ("redis" / "nats") unless its Aspire section sets
-    /// <c>DisableHealthChecks</c> (see <see cref="AspireClientSettings"/>).
+    /// <c>DisableHealthChecks</c> (see <see cref="AspireClientSettings"/>), and the Redis multiplexer's commands become
+    /// "StackExchange.Redis" spans (<see cref="RedisCommandTracer"/>) unless <c>Aspire:StackExchange:Redis:DisableTracing</c>.
     /// </summary>
     public static IServiceCollection AddAofBackends(this IServiceCollection services, IConfiguration configuration)
     {
@@ -80,10 +81,13 @@ public static class BackendServiceCollectionExtensions
                 if (!redisClient.DisableHealthChecks)
                     services.AddHealthChecks().Add(new HealthCheckRegistration("redis",
                         sp => BrokerClientHealthCheck.Redis(sp.GetRequiredService<IConnectionMultiplexer>()), null, ["ready"]));
+                services.TryAddSingleton<RedisCommandTracer>(_ => new RedisCommandTracer());
                 services.TryAddSingleton<IConnectionMultiplexer>(sp =>
                 {
                     redisOptions.LoggerFactory ??= sp.GetService<ILoggerFactory>();
-                    return ConnectionMultiplexer.Connect(redisOptions);
+                    var multiplexer = ConnectionMultiplexer.Connect(redisOptions);
+                    if (!redisClient.DisableTracing) sp.GetRequiredService<RedisCommandTracer>().Attach(multiplexer);
+                    return multiplexer;
                 });
                 services.AddSingleton<IMessageQueue>(sp =>
                 {

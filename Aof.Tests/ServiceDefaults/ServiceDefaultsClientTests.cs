@@ -83,8 +83,8 @@ public sealed class ServiceDefaultsClientTests(RedisServerFixture redis, NatsSer
         Assert.Equal(HealthStatus.Healthy, report.Entries["nats"].Status);
         Assert.Equal(HealthStatus.Healthy, report.Entries["queue"].Status);
 
-        Assert.Equal([AspireClientSettings.NatsActivitySource], Microsoft.Extensions.Hosting.ServiceDefaultsExtensions.ClientTracingSources(Config(new())));
-        Assert.Empty(Microsoft.Extensions.Hosting.ServiceDefaultsExtensions.ClientTracingSources(Config(new() { ["Aspire:NATS:Net:DisableTracing"] = "true" })));
+        Assert.Contains(AspireClientSettings.NatsActivitySource, Microsoft.Extensions.Hosting.ServiceDefaultsExtensions.ClientTracingSources(Config(new())));
+        Assert.Equal([AspireClientSettings.RedisActivitySource], Microsoft.Extensions.Hosting.ServiceDefaultsExtensions.ClientTracingSources(Config(new() { ["Aspire:NATS:Net:DisableTracing"] = "true" })));
     }
 
     [Fact]
