@@ -59,7 +59,7 @@ public sealed class FlowExecutor
         var current = StartNode;
         NodeResult? last = null;
 
-        if (_durable is not null && await _durable.LoadAsync(request.ExecutionId, flow.Name, ct) is var (checkpoint, entry))
+        if (_durable is not null && CanSuspend(walk) && await _durable.LoadAsync(request.ExecutionId, flow.Name, ct) is var (checkpoint, entry))
         {
             if (!walk.Nodes.ContainsKey(checkpoint.Node))
                 throw Permanent(flow, $"cannot resume at node '{checkpoint.Node}': the flow no longer has it");
@@ -103,6 +103,13 @@ public sealed class FlowExecutor
         context.RecordOutput(node.Id, result.Output);
         if (handler is not ParallelNode) return (result, node.Id);
         return await ForkAsync(walk, node, result, context, ct);
+    }
+
+    private bool CanSuspend(Walk walk)
+    {
+        foreach (var node in walk.Nodes.Values)
+            if (_handlers.GetValueOrDefault(node.Type) is { CanSuspend: true }) return true;
+        return false;
     }
 
     private async Task<FlowResult> SuspendAsync(Walk walk, FlowNode node, FlowWait wait, string? previous, CancellationToken ct)

@@ -11,5 +11,11 @@ public interface INodeHandler
 {
     string Type { get; }
 
+    /// <summary>
+    /// True for nodes that may suspend the flow (Wait, Approval). Only a flow holding one can have a saved checkpoint,
+    /// so the executor reads the store for one only then: other flows cost no extra read per execution.
+    /// </summary>
+    bool CanSuspend => false;
+
     Task<NodeResult> ExecuteAsync(FlowNode node, FlowContext context, CancellationToken ct);
 }

@@ -24,6 +24,8 @@ public sealed class ApprovalNode(TimeProvider? time = null) : INodeHandler
 
     public string Type => "Approval";
 
+    public bool CanSuspend => true;
+
     public Task<NodeResult> ExecuteAsync(FlowNode node, FlowContext context, CancellationToken ct)
     {
         var config = node.Config;
@@ -78,6 +80,8 @@ public sealed class HumanApprovalNode(TimeProvider? time = null) : INodeHandler
     private readonly ApprovalNode _inner = new(time);
 
     public string Type => "HumanApproval";
+
+    public bool CanSuspend => true;
 
     public Task<NodeResult> ExecuteAsync(FlowNode node, FlowContext context, CancellationToken ct) => _inner.ExecuteAsync(node, context, ct);
 }

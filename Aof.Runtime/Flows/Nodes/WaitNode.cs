@@ -18,6 +18,8 @@ public sealed class WaitNode(TimeProvider? time = null) : INodeHandler
 
     public string Type => "Wait";
 
+    public bool CanSuspend => true;
+
     public Task<NodeResult> ExecuteAsync(FlowNode node, FlowContext context, CancellationToken ct)
     {
         var duration = ReadDuration(node.Config);
