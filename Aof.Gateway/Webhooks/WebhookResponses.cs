@@ -6,6 +6,9 @@ public sealed record WebhookAccepted(int Accepted, IReadOnlyList<string> Ids, bo
 
 public sealed record WebhookUnmatched(int Matched);
 
+/// <summary>A verified request the gateway deliberately does not act on (e.g. a bot's own Slack message), and why.</summary>
+public sealed record WebhookIgnored(string Ignored);
+
 public sealed record WebhookPing(bool Ok, string? Zen);
 
 public sealed record ErrorResponse(string Error);
@@ -29,6 +32,7 @@ public sealed record PlainText(string Text);
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(WebhookAccepted))]
 [JsonSerializable(typeof(WebhookUnmatched))]
+[JsonSerializable(typeof(WebhookIgnored))]
 [JsonSerializable(typeof(WebhookPing))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(SlackChallenge))]

@@ -18,6 +18,7 @@ public sealed record WebhookResult(string Outcome, int StatusCode, object Body, 
         public const string Ping = "ping";
         public const string Handshake = "handshake";
         public const string Forbidden = "forbidden";
+        public const string Ignored = "ignored";
     }
 
     public static WebhookResult Error(string outcome, int status, string message) => new(outcome, status, new ErrorResponse(message));

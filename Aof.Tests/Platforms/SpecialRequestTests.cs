@@ -187,6 +187,28 @@ public sealed class SpecialRequestTests
         Assert.Equal(HttpStatusCode.NotFound, status);
     }
 
+    [Theory]
+    [InlineData("""{"type":"message","bot_id":"B9","user":"U9","channel":"C1","text":"the agent's own answer"}""")]
+    [InlineData("""{"type":"message","subtype":"bot_message","channel":"C1","text":"another bot"}""")]
+    public async Task Slack_messages_posted_by_bots_are_ignored_so_an_agent_cannot_trigger_itself(string evt)
+    {
+        using var app = new GatewayApp(PlatformSenders.Triggers);
+        var client = app.CreateClient();
+        await TakeAllAsync(app);
+        var body = Encoding.UTF8.GetBytes($$"""{"type":"event_callback","team_id":"T1","event_id":"Ev-bot","event":{{evt}}}""");
+
+        var (status, text, _) = await SendAsync(client, PlatformSenders.Request("slack", body, "Ev-bot"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("bot message", text);
+        Assert.Empty(await TakeAllAsync(app));
+        // The same message from a person is taken.
+        var human = Encoding.UTF8.GetBytes("""{"type":"event_callback","team_id":"T1","event_id":"Ev-human","event":{"type":"message","user":"U1","channel":"C1","text":"hello"}}""");
+        var (humanStatus, _, _) = await SendAsync(client, PlatformSenders.Request("slack", human, "Ev-human"));
+        Assert.Equal(HttpStatusCode.Accepted, humanStatus);
+        Assert.Single(await TakeAllAsync(app));
+    }
+
     [Fact]
     public async Task Missing_delivery_id_after_a_valid_signature_is_a_400()
     {

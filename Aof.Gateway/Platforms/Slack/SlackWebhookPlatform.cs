@@ -52,6 +52,11 @@ public sealed class SlackWebhookPlatform(PlatformServices services) : SignedWebh
         }
         if (type != "event_callback") throw new WebhookFormatException($"unsupported Slack request type '{type}'");
 
+        // Messages posted by bots (ours included: an agent replying in the thread) are not events to act on: taking
+        // them would let an agent trigger itself in a loop. Slack marks them with event.bot_id or subtype bot_message.
+        if (JsonFields.Text(root, "event", "bot_id") is not null || JsonFields.Text(root, "event", "subtype") == "bot_message")
+            return PlatformDelivery.Answer(new WebhookResult(WebhookResult.Outcomes.Ignored, StatusCodes.Status200OK, new WebhookIgnored("bot message")));
+
         var ev = new PlatformEvent
         {
             Platform = PlatformName,
