@@ -4,7 +4,6 @@ using System.Text.Json.Serialization;
 using Aof.Core.Queue;
 using Aof.Core.Queue.Nats;
 using NATS.Client.Core;
-using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 
 namespace Aof.Core.Executions.Nats;
@@ -25,13 +24,9 @@ public sealed class NatsExecutionStore : IExecutionStore
 {
     private const int MaxConflicts = 20;
 
-    private readonly INatsConnection _connection;
-    private readonly INatsJSContext _js;
     private readonly ExecutionOptions _options;
     private readonly TimeProvider _time;
-    private readonly string _bucketName;
-    private readonly SemaphoreSlim _createLock = new(1, 1);
-    private volatile INatsKVStore? _bucket;
+    private readonly OwnedKVBucket _bucket;
 
     // Bounded: entries leave with the execution's next write; what a crash or lost lease strands is cleared in bulk.
     private const int MaxRemembered = 8192;
@@ -39,14 +34,18 @@ public sealed class NatsExecutionStore : IExecutionStore
 
     public NatsExecutionStore(INatsConnection connection, ExecutionOptions options, string prefix, TimeProvider? timeProvider = null)
     {
-        _connection = connection;
-        _js = new NatsJSContext(connection);
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
-        _bucketName = new NatsNames(prefix).ExecutionsBucket;
+        // The bucket is ours (not an operator's stream): its max age follows the configured retention.
+        _bucket = new OwnedKVBucket(connection, new NatsKVConfig(new NatsNames(prefix).ExecutionsBucket)
+        {
+            MaxAge = options.Retention,
+            History = 1,
+            Storage = NatsKVStorageType.File,
+        }, "execution store");
     }
 
-    public string BucketName => _bucketName;
+    public string BucketName => _bucket.Name;
 
     public async Task RecordQueuedAsync(IReadOnlyList<ExecutionRecord> records, CancellationToken ct)
     {
@@ -132,8 +131,8 @@ public sealed class NatsExecutionStore : IExecutionStore
 
     public async Task<FlowCheckpointEntry?> GetCheckpointAsync(string id, CancellationToken ct)
     {
-        var bucket = await BucketAsync(ct).ConfigureAwait(false);
-        var entry = Absent(await Guard(bucket.TryGetEntryAsync<byte[]>(NatsNames.Token(id), cancellationToken: ct), ct).ConfigureAwait(false));
+        var bucket = await _bucket.GetAsync(ct).ConfigureAwait(false);
+        var entry = Absent(await _bucket.Guard(bucket.TryGetEntryAsync<byte[]>(NatsNames.Token(id), cancellationToken: ct), ct).ConfigureAwait(false));
         if (!entry.Success || entry.Value.Value is not { Length: > 0 } json) return null;
         var stored = Deserialize(json);
         return new FlowCheckpointEntry(stored.Status ?? ExecutionStatus.Queued, stored.FlowCheckpoint, stored.FlowDecision);
@@ -164,8 +163,8 @@ public sealed class NatsExecutionStore : IExecutionStore
 
     public async Task<ExecutionRecord?> GetAsync(string id, CancellationToken ct)
     {
-        var bucket = await BucketAsync(ct).ConfigureAwait(false);
-        var entry = Absent(await Guard(bucket.TryGetEntryAsync<byte[]>(NatsNames.Token(id), cancellationToken: ct), ct).ConfigureAwait(false));
+        var bucket = await _bucket.GetAsync(ct).ConfigureAwait(false);
+        var entry = Absent(await _bucket.Guard(bucket.TryGetEntryAsync<byte[]>(NatsNames.Token(id), cancellationToken: ct), ct).ConfigureAwait(false));
         if (!entry.Success || entry.Value.Value is not { Length: > 0 } json) return null;
         return Deserialize(json).ToRecord(id);
     }
@@ -178,7 +177,7 @@ public sealed class NatsExecutionStore : IExecutionStore
     private async Task<bool> UpdateAsync(string id, Func<StoredRecord, bool> change, CancellationToken ct,
         bool createMissing = true, bool rememberForNextWrite = false)
     {
-        var bucket = await BucketAsync(ct).ConfigureAwait(false);
+        var bucket = await _bucket.GetAsync(ct).ConfigureAwait(false);
         var key = NatsNames.Token(id);
 
         // This instance wrote the record last (running -> outcome on one worker): skip the read.
@@ -186,19 +185,19 @@ public sealed class NatsExecutionStore : IExecutionStore
         if (_lastWritten.TryRemove(key, out var known) && change(known.Record))
         {
             var json = JsonSerializer.SerializeToUtf8Bytes(known.Record, ExecutionJsonContext.Default.StoredRecord);
-            var written = await Guard(bucket.TryUpdateAsync(key, json, known.Revision, cancellationToken: ct), ct).ConfigureAwait(false);
+            var written = await _bucket.Guard(bucket.TryUpdateAsync(key, json, known.Revision, cancellationToken: ct), ct).ConfigureAwait(false);
             if (written.Success)
             {
                 Remember(key, written.Value, known.Record, rememberForNextWrite);
                 return true;
             }
-            if (written.Error is not NatsKVWrongLastRevisionException) throw Failure(written.Error);
+            if (written.Error is not NatsKVWrongLastRevisionException) throw _bucket.Failure(written.Error);
             // Somebody else wrote in between (the gateway's late "queued", another worker): read and merge below.
         }
 
         for (var attempt = 0; ; attempt++)
         {
-            var entry = Absent(await Guard(bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: ct), ct).ConfigureAwait(false));
+            var entry = Absent(await _bucket.Guard(bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: ct), ct).ConfigureAwait(false));
             var exists = entry.Success && entry.Value.Value is { Length: > 0 };
             if (!exists && !createMissing) return false;
             var stored = exists ? Deserialize(entry.Value.Value!) : new StoredRecord();
@@ -206,14 +205,14 @@ public sealed class NatsExecutionStore : IExecutionStore
             var json = JsonSerializer.SerializeToUtf8Bytes(stored, ExecutionJsonContext.Default.StoredRecord);
 
             NatsResult<ulong> written = exists
-                ? await Guard(bucket.TryUpdateAsync(key, json, entry.Value.Revision, cancellationToken: ct), ct).ConfigureAwait(false)
-                : await Guard(bucket.TryCreateAsync(key, json, cancellationToken: ct), ct).ConfigureAwait(false);
+                ? await _bucket.Guard(bucket.TryUpdateAsync(key, json, entry.Value.Revision, cancellationToken: ct), ct).ConfigureAwait(false)
+                : await _bucket.Guard(bucket.TryCreateAsync(key, json, cancellationToken: ct), ct).ConfigureAwait(false);
             if (written.Success)
             {
                 Remember(key, written.Value, stored, rememberForNextWrite);
                 return true;
             }
-            if (written.Error is not (NatsKVWrongLastRevisionException or NatsKVCreateException)) throw Failure(written.Error);
+            if (written.Error is not (NatsKVWrongLastRevisionException or NatsKVCreateException)) throw _bucket.Failure(written.Error);
             if (attempt >= MaxConflicts)
                 throw new InvalidOperationException($"execution record {id} kept changing under {MaxConflicts} concurrent writes", written.Error);
         }
@@ -226,46 +225,9 @@ public sealed class NatsExecutionStore : IExecutionStore
         _lastWritten[key] = (revision, record);
     }
 
-    private async Task<INatsKVStore> BucketAsync(CancellationToken ct)
-    {
-        if (_connection.ConnectionState != NatsConnectionState.Open)
-            throw new QueueUnavailableException($"nats is not connected ({_connection.Opts.Url})");
-        if (_bucket is { } bucket) return bucket;
-        await _createLock.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            // The bucket is ours (not an operator's stream): its max age follows the configured retention.
-            return _bucket ??= await Guard(new NatsKVContext(_js).CreateOrUpdateStoreAsync(new NatsKVConfig(_bucketName)
-            {
-                MaxAge = _options.Retention,
-                History = 1,
-                Storage = NatsKVStorageType.File,
-            }, ct), ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            _createLock.Release();
-        }
-    }
-
     /// <summary>A missing or deleted key is "no record"; any other failure is thrown.</summary>
-    private static NatsResult<NatsKVEntry<byte[]>> Absent(NatsResult<NatsKVEntry<byte[]>> entry) =>
-        entry.Success || entry.Error is NatsKVKeyNotFoundException or NatsKVKeyDeletedException ? entry : throw Failure(entry.Error);
-
-    private static Exception Failure(Exception error) =>
-        NatsFailures.IsUnavailable(error) ? new QueueUnavailableException($"nats execution store unavailable: {error.Message}", error) : error;
-
-    private static async Task<T> Guard<T>(ValueTask<T> call, CancellationToken ct)
-    {
-        try
-        {
-            return await call.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
-        {
-            throw new QueueUnavailableException($"nats execution store unavailable: {ex.Message}", ex);
-        }
-    }
+    private NatsResult<NatsKVEntry<byte[]>> Absent(NatsResult<NatsKVEntry<byte[]>> entry) =>
+        entry.Success || entry.Error is NatsKVKeyNotFoundException or NatsKVKeyDeletedException ? entry : throw _bucket.Failure(entry.Error);
 
     private static StoredRecord Deserialize(byte[] json) =>
         JsonSerializer.Deserialize(json, ExecutionJsonContext.Default.StoredRecord) ?? new StoredRecord();

@@ -3,7 +3,6 @@ using System.Text;
 using Aof.Core.Queue;
 using Aof.Core.Queue.Nats;
 using NATS.Client.Core;
-using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 
 namespace Aof.Core.RateLimits.Nats;
@@ -20,21 +19,20 @@ public sealed class NatsRateLimitStore : IRateLimitStore
 {
     private const int MaxConflicts = 100;
 
-    private readonly INatsConnection _connection;
-    private readonly INatsJSContext _js;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _createLock = new(1, 1);
-    private volatile INatsKVStore? _bucket;
+    private readonly OwnedKVBucket _bucket;
 
     public NatsRateLimitStore(INatsConnection connection, string prefix, TimeProvider? timeProvider = null)
     {
-        _connection = connection;
-        _js = new NatsJSContext(connection);
         _time = timeProvider ?? TimeProvider.System;
-        BucketName = new NatsNames(prefix).Prefix + "-ratelimits";
+        _bucket = new OwnedKVBucket(connection, new NatsKVConfig(new NatsNames(prefix).Prefix + "-ratelimits")
+        {
+            History = 1,
+            Storage = NatsKVStorageType.File,
+        }, "rate limit store");
     }
 
-    public string BucketName { get; }
+    public string BucketName => _bucket.Name;
 
     public async Task<RateLimitAdmission> TryAcquireAsync(IReadOnlyList<RateLimitScope> scopes, string holder, TimeSpan slotTtl, CancellationToken ct)
     {
@@ -134,61 +132,26 @@ public sealed class NatsRateLimitStore : IRateLimitStore
     /// </summary>
     private async Task<bool> UpdateAsync(string scopeKey, Func<ScopeState, long, bool> change, CancellationToken ct)
     {
-        var bucket = await BucketAsync(ct).ConfigureAwait(false);
+        var bucket = await _bucket.GetAsync(ct).ConfigureAwait(false);
         var key = NatsNames.Token(scopeKey);
         for (var attempt = 0; ; attempt++)
         {
-            var entry = await Guard(bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: ct), ct).ConfigureAwait(false);
-            if (!entry.Success && entry.Error is not (NatsKVKeyNotFoundException or NatsKVKeyDeletedException)) throw Failure(entry.Error);
+            var entry = await _bucket.Guard(bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: ct), ct).ConfigureAwait(false);
+            if (!entry.Success && entry.Error is not (NatsKVKeyNotFoundException or NatsKVKeyDeletedException)) throw _bucket.Failure(entry.Error);
             var exists = entry.Success;
             var state = ScopeState.Parse(exists ? entry.Value.Value : null);
             if (!change(state, _time.GetUtcNow().ToUnixTimeMilliseconds())) return false;
 
             var value = state.Serialize();
             NatsResult<ulong> written = exists
-                ? await Guard(bucket.TryUpdateAsync(key, value, entry.Value.Revision, cancellationToken: ct), ct).ConfigureAwait(false)
-                : await Guard(bucket.TryCreateAsync(key, value, cancellationToken: ct), ct).ConfigureAwait(false);
+                ? await _bucket.Guard(bucket.TryUpdateAsync(key, value, entry.Value.Revision, cancellationToken: ct), ct).ConfigureAwait(false)
+                : await _bucket.Guard(bucket.TryCreateAsync(key, value, cancellationToken: ct), ct).ConfigureAwait(false);
             if (written.Success) return true;
-            if (written.Error is not (NatsKVWrongLastRevisionException or NatsKVCreateException)) throw Failure(written.Error);
+            if (written.Error is not (NatsKVWrongLastRevisionException or NatsKVCreateException)) throw _bucket.Failure(written.Error);
             if (attempt >= MaxConflicts)
                 throw new QueueUnavailableException($"rate limit state of '{scopeKey}' kept changing under {MaxConflicts} concurrent writes", written.Error);
             // Many workers on one hot tenant: spread the retries out.
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 2 + Math.Min(attempt, 20))), _time, ct).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<INatsKVStore> BucketAsync(CancellationToken ct)
-    {
-        if (_connection.ConnectionState != NatsConnectionState.Open)
-            throw new QueueUnavailableException($"nats is not connected ({_connection.Opts.Url})");
-        if (_bucket is { } bucket) return bucket;
-        await _createLock.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            return _bucket ??= await Guard(new NatsKVContext(_js).CreateOrUpdateStoreAsync(new NatsKVConfig(BucketName)
-            {
-                History = 1,
-                Storage = NatsKVStorageType.File,
-            }, ct), ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            _createLock.Release();
-        }
-    }
-
-    private static Exception Failure(Exception error) =>
-        NatsFailures.IsUnavailable(error) ? new QueueUnavailableException($"nats rate limit store unavailable: {error.Message}", error) : error;
-
-    private static async Task<T> Guard<T>(ValueTask<T> call, CancellationToken ct)
-    {
-        try
-        {
-            return await call.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
-        {
-            throw new QueueUnavailableException($"nats rate limit store unavailable: {ex.Message}", ex);
         }
     }
 
