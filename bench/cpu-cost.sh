@@ -8,18 +8,13 @@ root=$(cd "$(dirname "$0")/.." && pwd); cd "$root"
 BROKER=${1:-redis}; DURATION=${2:-10}; CONNECTIONS=${3:-64}; WARMUP=${BENCH_WARMUP_SECS:-10}
 export PATH="$PATH:/usr/sbin"
 for p in Aof.Gateway bench/Ceiling; do dotnet build "$p" -c Release -v q -nologo >/dev/null; done
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 pids=(); tmp=$(mktemp -d)
 cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open"; exit 1; }
-wait_http() { for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "no $1"; exit 1; }
 ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }   # utime+stime in clock ticks
 hz=$(getconf CLK_TCK)
-export BENCH_WEBHOOK_SECRET="bench-secret-$(date +%s)" BENCH_BODY_FILE="$root/bench/payloads/pull_request.opened.json"
-export BENCH_SIGNATURE="sha256=$(openssl dgst -sha256 -hmac "$BENCH_WEBHOOK_SECRET" -hex <"$BENCH_BODY_FILE" | awk '{print $NF}')"
-export Logging__LogLevel__Default=Warning DOTNET_gcServer=1
-field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 measure() { # label url pid... : warm up, then load with CPU sampled around it
   local label=$1 url=$2; shift 2
   wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s bench/webhook.lua "$url" >/dev/null

@@ -34,7 +34,8 @@ WORKER_DLL=Aof.Worker/bin/Release/net10.0/Aof.Worker.dll
 CEILING_DLL=bench/Ceiling/bin/Release/net10.0/Ceiling.dll
 BENCH_DLL=bench/Aof.Bench/bin/Release/net10.0/Aof.Bench.dll
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 pids=()
 tmpdirs=()
 cleanup() {
@@ -44,20 +45,11 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-wait_http() { for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "bench: $1 did not come up"; exit 1; }
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "bench: port $1 did not open"; exit 1; }
 stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
-
-export BENCH_WEBHOOK_SECRET="bench-secret-$(date +%s)"
-export BENCH_BODY_FILE="$root/bench/payloads/pull_request.opened.json"
-export BENCH_SIGNATURE="sha256=$(openssl dgst -sha256 -hmac "$BENCH_WEBHOOK_SECRET" -hex <"$BENCH_BODY_FILE" | awk '{print $NF}')"
-export Logging__LogLevel__Default=Warning
-export DOTNET_gcServer=1
 
 load() { # url seconds -> RESULT line
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2s" --latency -s bench/webhook.lua "$1" | grep '^RESULT'
 }
-field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 bench() { timeout 600 dotnet "$BENCH_DLL" "$1" "$BROKER" "$CONN" "${@:2}"; }   # verb args... on the current broker
 
 # ---- brokers: each start sets BROKER, CONN, broker_pid and the services' environment ----
