@@ -34,7 +34,7 @@ measure ceiling "http://127.0.0.1:$port" "$cp"
 kill $cp
 extra=()
 case $BROKER in
-  redis) rp=$(free_port); redis-server --port "$rp" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync everysec --dir "$tmp" --daemonize no >/dev/null 2>&1 &
+  redis) rp=$(free_port); redis-server --port "$rp" --bind 127.0.0.1 "${REDIS_BENCH_ARGS[@]}" --dir "$tmp" --daemonize no >/dev/null 2>&1 &
          bp=$!; pids+=($bp); extra=($bp); sleep 0.5; export Aof__Queue__Type=redis ConnectionStrings__redis="127.0.0.1:$rp" ;;
   nats)  np=$(free_port); nats-server -js -a 127.0.0.1 -p "$np" -sd "$tmp" >/dev/null 2>&1 &
          bp=$!; pids+=($bp); extra=($bp); sleep 0.5; export Aof__Queue__Type=nats ConnectionStrings__nats="nats://127.0.0.1:$np" ;;

@@ -56,13 +56,12 @@ bench() { timeout 600 dotnet "$BENCH_DLL" "$1" "$BROKER" "$CONN" "${@:2}"; }   #
 start_redis() {
   local port dir
   port=$(free_port); dir=$(mktemp -d); tmpdirs+=("$dir")
-  # Durable like production: append-only file, fsync every second.
-  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync everysec \
+  redis-server --port "$port" --bind 127.0.0.1 "${REDIS_BENCH_ARGS[@]}" \
     --dir "$dir" --loglevel warning --daemonize no >"$out/redis.log" 2>&1 &
   broker_pid=$!; pids+=($broker_pid)
   for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   BROKER=redis; CONN="127.0.0.1:$port"
-  BROKER_VERSION="Redis $(redis-server --version | awk '{print $3}' | sed 's/^v=//') with appendonly yes / appendfsync everysec"
+  BROKER_VERSION="Redis $(redis-server --version | awk '{print $3}' | sed 's/^v=//') with appendonly yes / appendfsync everysec (automatic AOF rewrite past 4 GB, see bench/lib.sh)"
   export Aof__Queue__Type=redis ConnectionStrings__redis="$CONN"
 }
 start_nats() {

@@ -97,7 +97,8 @@ public static class BackendServiceCollectionExtensions
                         options.Queue,
                         ConsumerName(options),
                         sp.GetRequiredService<TimeProvider>(),
-                        sp.GetService<ILogger<RedisMessageQueue>>());
+                        sp.GetService<ILogger<RedisMessageQueue>>(),
+                        records: options.Executions);
                 });
                 services.AddSingleton<IExecutionStore>(sp =>
                 {

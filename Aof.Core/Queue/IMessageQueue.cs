@@ -27,6 +27,13 @@ public interface IMessageQueue : IAsyncDisposable
     Task<PublishResult> PublishAsync(IReadOnlyList<OutgoingMessage> messages, string? dedupKey, CancellationToken ct);
 
     /// <summary>
+    /// Whether <see cref="PublishAsync"/> also creates each message's <see cref="OutgoingMessage.Record"/>, atomically
+    /// with the message (Redis: in the publish script). Then a stored message always has its record, and a webhook
+    /// costs the broker one write instead of two.
+    /// </summary>
+    bool StoresQueuedRecords => false;
+
+    /// <summary>
     /// Leases up to <paramref name="max"/> messages, waiting at most <paramref name="wait"/> when none are ready.
     /// Also recovers messages whose lease expired and promotes delayed messages that are due.
     /// </summary>
@@ -81,7 +88,13 @@ public interface IDeadLetterQueue
 }
 
 /// <summary>A message to publish: our id (ULID), its lane, the serialized envelope, and its retry budget.</summary>
-public sealed record OutgoingMessage(string Id, Priority Priority, ReadOnlyMemory<byte> Body, int MaxRetries);
+/// <param name="Record">
+/// The message's execution record in status queued. A backend that keeps records beside its messages
+/// (<see cref="IMessageQueue.StoresQueuedRecords"/>) creates it in the same atomic write as the message; otherwise
+/// the publisher writes it to the execution store after the publish.
+/// </param>
+public sealed record OutgoingMessage(string Id, Priority Priority, ReadOnlyMemory<byte> Body, int MaxRetries,
+    Executions.ExecutionRecord? Record = null);
 
 public sealed record PublishResult(bool Duplicate, IReadOnlyList<string> MessageIds);
 

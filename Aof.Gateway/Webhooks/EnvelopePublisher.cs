@@ -60,7 +60,8 @@ public sealed partial class EnvelopePublisher(
         for (var i = 0; i < matches.Count; i++)
         {
             var envelope = BuildEnvelope(evt, matches[i], now, aof.Queue.MaxRetries, traceparent);
-            messages[i] = new OutgoingMessage(envelope.Id, envelope.Priority, EnvelopeCodec.Serialize(envelope), envelope.Metadata.MaxRetries);
+            messages[i] = new OutgoingMessage(envelope.Id, envelope.Priority, EnvelopeCodec.Serialize(envelope), envelope.Metadata.MaxRetries,
+                QueuedRecord(evt, matches[i], envelope.Id, now));
         }
 
         PublishResult result;
@@ -95,7 +96,8 @@ public sealed partial class EnvelopePublisher(
 
         // Not awaited: the answer depends only on the publish. The record write follows the publish on the same
         // broker connection (it is issued before this method returns), so it lands right after the messages.
-        _ = RecordQueuedAsync(evt, matches, messages, now, ackTimeout);
+        // A backend that stored the records with the messages (Redis) has nothing left to do.
+        if (!queue.StoresQueuedRecords) _ = RecordQueuedAsync(evt, messages, ackTimeout);
         LogPublished(logger, evt.Platform, evt.DeliveryId, evt.EventType, messages.Length);
         return PublishOutcome.Stored(result);
     }
@@ -131,26 +133,10 @@ public sealed partial class EnvelopePublisher(
     /// The messages are already stored, so a failing record write must not turn the answer into an error
     /// (the sender would retry into a duplicate). The worker's own writes create the record later anyway.
     /// </summary>
-    private async Task RecordQueuedAsync(InboundEvent evt, IReadOnlyList<TriggerMatch> matches, OutgoingMessage[] messages,
-        DateTimeOffset now, TimeSpan timeout)
+    private async Task RecordQueuedAsync(InboundEvent evt, OutgoingMessage[] messages, TimeSpan timeout)
     {
         var records = new ExecutionRecord[messages.Length];
-        for (var i = 0; i < messages.Length; i++)
-        {
-            records[i] = new ExecutionRecord
-            {
-                Id = messages[i].Id,
-                Status = ExecutionStatus.Queued,
-                TriggerName = matches[i].Trigger.Name,
-                Target = matches[i].Target.ToString(),
-                Platform = evt.Platform,
-                EventType = evt.EventType,
-                Action = evt.Action,
-                Repo = evt.Repo,
-                DeliveryId = evt.DeliveryId,
-                QueuedAt = now,
-            };
-        }
+        for (var i = 0; i < messages.Length; i++) records[i] = messages[i].Record!;
         try
         {
             // The request's token is not used: the client hanging up after its 202 must not cancel the record.
@@ -161,6 +147,20 @@ public sealed partial class EnvelopePublisher(
             LogRecordFailed(logger, ex, evt.Platform, evt.DeliveryId);
         }
     }
+
+    private static ExecutionRecord QueuedRecord(InboundEvent evt, TriggerMatch match, string id, DateTimeOffset now) => new()
+    {
+        Id = id,
+        Status = ExecutionStatus.Queued,
+        TriggerName = match.Trigger.Name,
+        Target = match.Target.ToString(),
+        Platform = evt.Platform,
+        EventType = evt.EventType,
+        Action = evt.Action,
+        Repo = evt.Repo,
+        DeliveryId = evt.DeliveryId,
+        QueuedAt = now,
+    };
 
     private PublishOutcome Unavailable(Activity? activity, InboundEvent evt, string error)
     {

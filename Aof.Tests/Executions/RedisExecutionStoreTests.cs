@@ -1,5 +1,7 @@
+using Aof.Core.Events;
 using Aof.Core.Executions;
 using Aof.Core.Executions.Redis;
+using Aof.Core.Queue;
 using Aof.Core.Queue.Redis;
 using Aof.Tests.Infrastructure;
 
@@ -44,5 +46,82 @@ public sealed class RedisExecutionStoreTests(RedisServerFixture redis) : Executi
             Assert.Equal("github", r.Platform);
             Assert.NotNull(r.QueuedAt);
         }
+    }
+}
+
+/// <summary>
+/// The Redis queue creates each message's queued record in its publish script: the record exists as soon as the
+/// publish returns, reads like one the store wrote, and a duplicate delivery writes none.
+/// </summary>
+public sealed class RedisPublishRecordTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+{
+    private const int TestTimeoutMs = 30_000;
+    private static readonly CancellationToken Ct = CancellationToken.None;
+    private readonly string _prefix = "p" + Guid.NewGuid().ToString("N")[..10];
+
+    private static OutgoingMessage Message(string id, DateTimeOffset queuedAt) => new(id, Priority.High, "{}"u8.ToArray(), 3,
+        new ExecutionRecord
+        {
+            Id = id, TriggerName = "pr-opened", Target = "flow/pr-hello", Platform = "github", EventType = "pull_request",
+            Action = "opened", Repo = "acme/api", DeliveryId = "d-" + id, QueuedAt = queuedAt,
+        });
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Publish_creates_each_messages_record_in_the_same_script()
+    {
+        var options = new ExecutionOptions { RetentionHours = 5 };
+        var queue = new RedisMessageQueue(redis.Connection, new QueueOptions { Prefix = _prefix }, "gw", records: options);
+        var store = new RedisExecutionStore(redis.Connection, options, _prefix);
+        Assert.True(queue.StoresQueuedRecords);
+        var queuedAt = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_123);
+
+        var result = await queue.PublishAsync([Message("m1", queuedAt), Message("m2", queuedAt)], "github:d1", Ct);
+
+        Assert.False(result.Duplicate);
+        foreach (var id in new[] { "m1", "m2" })
+        {
+            var r = await store.GetAsync(id, Ct);
+            Assert.NotNull(r);
+            Assert.Equal(ExecutionStatus.Queued, r.Status);
+            Assert.Equal(("pr-opened", "flow/pr-hello", "github"), (r.TriggerName, r.Target, r.Platform));
+            Assert.Equal(("pull_request", "opened", "acme/api", "d-" + id), (r.EventType, r.Action, r.Repo, r.DeliveryId));
+            Assert.Equal(queuedAt, r.QueuedAt);
+            var ttl = await redis.Connection.GetDatabase().KeyTimeToLiveAsync(new RedisKeys(_prefix).Execution(id));
+            Assert.InRange(ttl!.Value, TimeSpan.FromHours(5) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(5));
+        }
+
+        // The worker's writes update the same record.
+        await store.RecordRunningAsync("m1", 1, "w1", queuedAt.AddSeconds(1), Ct);
+        var running = await store.GetAsync("m1", Ct);
+        Assert.Equal((ExecutionStatus.Running, "w1", "pr-opened"), (running!.Status, running.Worker, running.TriggerName));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_duplicate_delivery_writes_no_record()
+    {
+        var options = new ExecutionOptions();
+        var queue = new RedisMessageQueue(redis.Connection, new QueueOptions { Prefix = _prefix }, "gw", records: options);
+        var store = new RedisExecutionStore(redis.Connection, options, _prefix);
+        var now = DateTimeOffset.UtcNow;
+
+        await queue.PublishAsync([Message("first", now)], "github:same", Ct);
+        var again = await queue.PublishAsync([Message("second", now)], "github:same", Ct);
+
+        Assert.True(again.Duplicate);
+        Assert.Equal(["first"], again.MessageIds);
+        Assert.NotNull(await store.GetAsync("first", Ct));
+        Assert.Null(await store.GetAsync("second", Ct));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Without_execution_options_the_queue_leaves_records_to_the_store()
+    {
+        var queue = new RedisMessageQueue(redis.Connection, new QueueOptions { Prefix = _prefix }, "gw");
+        Assert.False(queue.StoresQueuedRecords);
+
+        await queue.PublishAsync([Message("m9", DateTimeOffset.UtcNow)], null, Ct);
+
+        Assert.Null(await new RedisExecutionStore(redis.Connection, new ExecutionOptions(), _prefix).GetAsync("m9", Ct));
+        Assert.Equal(1, (await queue.GetStatsAsync(Ct)).Ready);
     }
 }

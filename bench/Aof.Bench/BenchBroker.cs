@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Aof.Core.Queue;
 using Aof.Core.Queue.Nats;
+using Aof.Core.Queue.Redis;
 using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
@@ -31,33 +32,30 @@ internal interface IBenchBroker
     };
 }
 
-/// <summary>Records are hashes <c>{prefix}:exec:{id}</c>: SCAN for them.</summary>
+/// <summary>Records are hashes <c>{{prefix}}:exec:{id}</c> (see RedisKeys): SCAN for them.</summary>
 internal sealed class RedisBenchBroker(IConnectionMultiplexer redis, string prefix) : IBenchBroker
 {
     public async IAsyncEnumerable<string> ExecutionIdsAsync([EnumeratorCancellation] CancellationToken ct)
     {
-        var head = $"{prefix}:exec:";
+        var head = new RedisKeys(prefix).Execution("").ToString();
         await foreach (var key in redis.GetServers()[0].KeysAsync(pattern: head + "*", pageSize: 1000).WithCancellation(ct))
             yield return key.ToString()[head.Length..];
     }
 
     // FLUSHALL is an admin command the multiplexer refuses without allowAdmin, so the bench deletes the keys itself:
-    // the queue's keys share the hash tag {prefix} (see RedisKeys), the records are {prefix}:exec:*.
+    // every key of the backend, records included, shares the hash tag {prefix} (see RedisKeys).
     public async Task ResetAsync(CancellationToken ct)
     {
         var db = redis.GetDatabase();
-        foreach (var pattern in new[] { $"{{{prefix}}}:*", $"{prefix}:*" })
+        var batch = new List<RedisKey>();
+        await foreach (var key in redis.GetServers()[0].KeysAsync(pattern: $"{{{prefix}}}:*", pageSize: 1000).WithCancellation(ct))
         {
-            var batch = new List<RedisKey>();
-            await foreach (var key in redis.GetServers()[0].KeysAsync(pattern: pattern, pageSize: 1000).WithCancellation(ct))
-            {
-                batch.Add(key);
-                if (batch.Count < 1000) continue;
-                await db.KeyDeleteAsync([.. batch]);
-                batch.Clear();
-            }
-            if (batch.Count > 0) await db.KeyDeleteAsync([.. batch]);
+            batch.Add(key);
+            if (batch.Count < 1000) continue;
+            await db.KeyDeleteAsync([.. batch]);
+            batch.Clear();
         }
+        if (batch.Count > 0) await db.KeyDeleteAsync([.. batch]);
     }
 }
 

@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace Aof.Core.Executions.Redis;
 
 /// <summary>
-/// Execution records as Redis hashes (<c>{prefix}:exec:{id}</c>), one field per property, so writes from the
+/// Execution records as Redis hashes (<c>{{prefix}}:exec:{id}</c>, see <see cref="RedisKeys.Execution"/>), one field per property, so writes from the
 /// gateway and from any worker are field updates that commute. Every write renews the TTL to the retention,
 /// so a record lives for the retention after its last change. Times are unix milliseconds.
 /// </summary>
@@ -97,13 +97,7 @@ public sealed class RedisExecutionStore : IExecutionStore
         {
             var r = records[i];
             var args = new List<RedisValue> { TtlMs, Ms(r.QueuedAt ?? now) };
-            AddIfSet(args, FTrigger, r.TriggerName);
-            AddIfSet(args, FTarget, r.Target);
-            AddIfSet(args, FPlatform, r.Platform);
-            AddIfSet(args, FEventType, r.EventType);
-            AddIfSet(args, FAction, r.Action);
-            AddIfSet(args, FRepo, r.Repo);
-            AddIfSet(args, FDeliveryId, r.DeliveryId);
+            AddDescription(args, r);
             writes[i] = db.ScriptEvaluateAsync(QueuedScript, [_keys.Execution(r.Id)], [.. args]);
         }
         await Task.WhenAll(writes).WaitAsync(ct).ConfigureAwait(false);
@@ -211,6 +205,31 @@ public sealed class RedisExecutionStore : IExecutionStore
         }
         foreach (var field in delete) args[i++] = field;
         await _redis.GetDatabase().ScriptEvaluateAsync(script, [_keys.Execution(id)], args).WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A new record's fields in status queued, as field/value pairs: what <see cref="Queue.Redis.RedisMessageQueue"/>
+    /// writes in its publish script, so a record created there reads exactly like one created here.
+    /// </summary>
+    internal static void AddQueuedFields(List<RedisValue> args, ExecutionRecord r, DateTimeOffset now)
+    {
+        args.Add(FStatus);
+        args.Add(ExecutionStatus.Queued);
+        args.Add(FQueuedAt);
+        args.Add(Ms(r.QueuedAt ?? now));
+        AddDescription(args, r);
+    }
+
+    // What the event was and what it runs: set once, when the record is created.
+    private static void AddDescription(List<RedisValue> args, ExecutionRecord r)
+    {
+        AddIfSet(args, FTrigger, r.TriggerName);
+        AddIfSet(args, FTarget, r.Target);
+        AddIfSet(args, FPlatform, r.Platform);
+        AddIfSet(args, FEventType, r.EventType);
+        AddIfSet(args, FAction, r.Action);
+        AddIfSet(args, FRepo, r.Repo);
+        AddIfSet(args, FDeliveryId, r.DeliveryId);
     }
 
     private static void AddIfSet(List<RedisValue> args, string field, string? value)

@@ -4,19 +4,19 @@ using StackExchange.Redis;
 namespace Aof.Core.Queue.Redis;
 
 /// <summary>
-/// Every key the Redis backend touches. Queue keys share the hash tag <c>{prefix}</c> (e.g.
-/// <c>{aof}:events:normal</c>) so the Lua scripts, which touch several of them at once, also run on a
-/// Redis Cluster. Execution records are independent keys and spread over the cluster (<c>aof:exec:{id}</c>).
+/// Every key the Redis backend touches. All of them share the hash tag <c>{prefix}</c> (e.g.
+/// <c>{aof}:events:normal</c>, <c>{aof}:exec:{id}</c>) so the Lua scripts, which touch several at once, also run on
+/// a Redis Cluster. Execution records are in the tag too: the publish script creates a message's record with the
+/// message, so a stored message always has one and a webhook costs one script run. On a cluster, records
+/// therefore live on the queue's node (the queue's streams are in one slot anyway).
 /// </summary>
 public sealed class RedisKeys
 {
     private readonly string _tag;
-    private readonly string _prefix;
 
     public RedisKeys(string prefix)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(prefix);
-        _prefix = prefix;
         // A prefix that already carries a hash tag is used as given.
         _tag = prefix.Contains('{') ? prefix : "{" + prefix + "}";
         Lanes = [Lane(Priority.High), Lane(Priority.Normal), Lane(Priority.Low)];
@@ -45,5 +45,5 @@ public sealed class RedisKeys
 
     public RedisKey Dedup(string key) => $"{_tag}:dedup:{key}";
 
-    public RedisKey Execution(string id) => $"{_prefix.Replace("{", "").Replace("}", "")}:exec:{id}";
+    public RedisKey Execution(string id) => $"{_tag}:exec:{id}";
 }

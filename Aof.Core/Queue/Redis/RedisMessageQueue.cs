@@ -1,5 +1,7 @@
 using Aof.Core.Batching;
 using Aof.Core.Events;
+using Aof.Core.Executions;
+using Aof.Core.Executions.Redis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
@@ -46,13 +48,15 @@ public sealed class RedisMessageQueue : IMessageQueue, IDeadLetterQueue
     private int _recovering;
     private volatile bool _groupsReady;
     private readonly GroupCommitter<PublishRequest, string[]?> _publishes;
+    private readonly ExecutionOptions? _records;
 
     public RedisMessageQueue(
         IConnectionMultiplexer redis,
         QueueOptions options,
         string consumerName,
         TimeProvider? timeProvider = null,
-        ILogger<RedisMessageQueue>? logger = null)
+        ILogger<RedisMessageQueue>? logger = null,
+        ExecutionOptions? records = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(consumerName);
         _redis = redis;
@@ -66,7 +70,14 @@ public sealed class RedisMessageQueue : IMessageQueue, IDeadLetterQueue
         _replayKeys = [_keys.DeadLetters, _keys.DeadLetterIndex, .. _keys.Lanes];
         _deadLetterKeysTail = [_keys.DeadLetters, _keys.DeadLetterIndex];
         _publishes = new GroupCommitter<PublishRequest, string[]?>(PublishBatchAsync);
+        _records = records;
     }
+
+    /// <summary>
+    /// True when constructed with the execution store's options: the publish script then creates each message's
+    /// record (<see cref="RedisKeys.Execution"/>, the same hash <see cref="RedisExecutionStore"/> reads and updates).
+    /// </summary>
+    public bool StoresQueuedRecords => _records is not null;
 
     public string Backend => "redis";
 
@@ -134,44 +145,55 @@ public sealed class RedisMessageQueue : IMessageQueue, IDeadLetterQueue
     /// </summary>
     private async Task<string[]?[]> PublishBatchAsync(IReadOnlyList<PublishRequest> batch)
     {
-        var keys = new List<RedisKey>(3 + batch.Count);
+        var now = _time.GetUtcNow();
+        var keys = new List<RedisKey>(3 + 2 * batch.Count);
         keys.AddRange(_keys.Lanes);
-        var argCount = 3;
-        foreach (var r in batch) argCount += 3 + 4 * r.Messages.Count;
-        var args = new RedisValue[argCount];
-        args[0] = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        args[1] = (long)_options.DedupWindow.TotalMilliseconds;
-        args[2] = batch.Count;
-        var a = 3;
+        var args = new List<RedisValue>(4 + batch.Count * 24)
+        {
+            now.ToUnixTimeMilliseconds(),
+            (long)_options.DedupWindow.TotalMilliseconds,
+            batch.Count,
+            (long)(_records?.Retention.TotalMilliseconds ?? 0),
+        };
         foreach (var r in batch)
         {
             if (r.DedupKey is null)
             {
-                args[a] = 0;
-                args[a + 1] = RedisValue.EmptyString;
+                args.Add(0);
+                args.Add(RedisValue.EmptyString);
             }
             else
             {
                 keys.Add(_keys.Dedup(r.DedupKey));
-                args[a] = keys.Count;   // Lua's KEYS index is 1-based
-                args[a + 1] = string.Join('\n', r.Ids);
+                args.Add(keys.Count);   // Lua's KEYS index is 1-based
+                args.Add(string.Join('\n', r.Ids));
             }
-            args[a + 2] = r.Messages.Count;
-            a += 3;
+            args.Add(r.Messages.Count);
             foreach (var m in r.Messages)
             {
-                args[a] = m.Id;
-                args[a + 1] = (int)m.Priority + 1;
-                args[a + 2] = m.MaxRetries;
-                args[a + 3] = m.Body;
-                a += 4;
+                args.Add(m.Id);
+                args.Add((int)m.Priority + 1);
+                args.Add(m.MaxRetries);
+                args.Add(m.Body);
+                if (_records is null || m.Record is null)
+                {
+                    args.Add(0);
+                    args.Add(0);
+                    continue;
+                }
+                keys.Add(_keys.Execution(m.Id));
+                args.Add(keys.Count);
+                var countAt = args.Count;
+                args.Add(0);
+                RedisExecutionStore.AddQueuedFields(args, m.Record, now);
+                args[countAt] = (args.Count - countAt - 1) / 2;
             }
         }
 
         RedisResult result;
         try
         {
-            result = await Db.ScriptEvaluateAsync(RedisQueueScripts.PublishBatch, [.. keys], args).ConfigureAwait(false);
+            result = await Db.ScriptEvaluateAsync(RedisQueueScripts.PublishBatch, [.. keys], [.. args]).ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
         {

@@ -26,15 +26,16 @@ internal static class RedisQueueScripts
 
     /// <summary>
     /// Publishes a batch of publish requests (group commit: many webhooks, one script run).
-    /// KEYS: lane1, lane2, lane3, then the dedup keys of the requests that have one.
-    /// ARGV: enqueued ms, dedup window ms, request count, then per request: its dedup key's KEYS index (0: none),
-    /// its ids joined by '\n', its message count n, and n times: id, lane number, max retries, body.
+    /// KEYS: lane1, lane2, lane3, then the dedup keys and execution record keys the requests use.
+    /// ARGV: enqueued ms, dedup window ms, request count, record ttl ms, then per request: its dedup key's KEYS index
+    /// (0: none), its ids joined by '\n', its message count n, and n times: id, lane number, max retries, body, its
+    /// record key's KEYS index (0: no record), f, then f field/value pairs of the new record.
     /// Returns two entries per request: 0 and '' when stored, 1 and the ids stored the first time when its dedup
-    /// key was already taken (also by an earlier request of the same batch).
+    /// key was already taken (also by an earlier request of the same batch); a duplicate writes nothing.
     /// </summary>
     public const string PublishBatch = """
         local out = {}
-        local a = 4
+        local a = 5
         for r = 1, tonumber(ARGV[3]) do
           local dk, ids, n = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
           a = a + 3
@@ -43,17 +44,22 @@ internal static class RedisQueueScripts
             dup = true
             out[#out + 1] = 1
             out[#out + 1] = redis.call('GET', KEYS[dk]) or ''
-          end
-          if not dup then
-            for i = 0, n - 1 do
-              local b = a + i * 4
-              redis.call('XADD', KEYS[tonumber(ARGV[b + 1])], '*',
-                'id', ARGV[b], 'body', ARGV[b + 3], 'a', '1', 'mr', ARGV[b + 2], 't', ARGV[1])
-            end
+          else
             out[#out + 1] = 0
             out[#out + 1] = ''
           end
-          a = a + n * 4
+          for i = 1, n do
+            local rk, f = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
+            if not dup then
+              redis.call('XADD', KEYS[tonumber(ARGV[a + 1])], '*',
+                'id', ARGV[a], 'body', ARGV[a + 3], 'a', '1', 'mr', ARGV[a + 2], 't', ARGV[1])
+              if rk > 0 then
+                redis.call('HSET', KEYS[rk], unpack(ARGV, a + 6, a + 5 + 2 * f))
+                redis.call('PEXPIRE', KEYS[rk], ARGV[4])
+              end
+            end
+            a = a + 6 + 2 * f
+          end
         end
         return out
         """;
