@@ -51,6 +51,8 @@ public sealed class NatsExecutionStore : IExecutionStore
     {
         if (records.Count == 0) return;
         var now = _time.GetUtcNow();
+        // Created without reading first: the gateway writes a new message's record, so the read that an update
+        // needs would almost always find nothing. When the record does exist (a worker was faster), it is merged.
         await Task.WhenAll(records.Select(r => UpdateAsync(r.Id, s =>
         {
             // Status and queued_at only when the record is new: it may already be running elsewhere.
@@ -63,7 +65,8 @@ public sealed class NatsExecutionStore : IExecutionStore
             s.Action = r.Action ?? s.Action;
             s.Repo = r.Repo ?? s.Repo;
             s.DeliveryId = r.DeliveryId ?? s.DeliveryId;
-        }, ct))).ConfigureAwait(false);
+            return true;
+        }, ct, createFirst: true))).ConfigureAwait(false);
     }
 
     public Task RecordRunningAsync(string id, int attempt, string worker, DateTimeOffset startedAt, CancellationToken ct) =>
@@ -173,12 +176,30 @@ public sealed class NatsExecutionStore : IExecutionStore
     private Task UpdateAsync(string id, Action<StoredRecord> change, CancellationToken ct, bool rememberForNextWrite = false) =>
         UpdateAsync(id, s => { change(s); return true; }, ct, rememberForNextWrite: rememberForNextWrite);
 
-    /// <summary>As above; when <paramref name="change"/> returns false nothing is written and the result is false.</summary>
+    /// <summary>
+    /// As above; when <paramref name="change"/> returns false nothing is written and the result is false. With
+    /// <paramref name="createFirst"/> the record is first created as if it were missing (one write, no read).
+    /// </summary>
     private async Task<bool> UpdateAsync(string id, Func<StoredRecord, bool> change, CancellationToken ct,
-        bool createMissing = true, bool rememberForNextWrite = false)
+        bool createMissing = true, bool rememberForNextWrite = false, bool createFirst = false)
     {
         var bucket = await _bucket.GetAsync(ct).ConfigureAwait(false);
         var key = NatsNames.Token(id);
+
+        if (createFirst)
+        {
+            var fresh = new StoredRecord();
+            if (!change(fresh)) return false;
+            var json = JsonSerializer.SerializeToUtf8Bytes(fresh, ExecutionJsonContext.Default.StoredRecord);
+            var created = await _bucket.Guard(bucket.TryCreateAsync(key, json, cancellationToken: ct), ct).ConfigureAwait(false);
+            if (created.Success)
+            {
+                Remember(key, created.Value, fresh, rememberForNextWrite);
+                return true;
+            }
+            if (created.Error is not (NatsKVCreateException or NatsKVWrongLastRevisionException)) throw _bucket.Failure(created.Error);
+            // It exists already: read and merge below.
+        }
 
         // This instance wrote the record last (running -> outcome on one worker): skip the read.
         // A change that declines on the remembered copy is decided again on the stored record below.
