@@ -5,6 +5,7 @@ using Aof.Runtime.Execution;
 using Aof.Runtime.Fleets;
 using Aof.Runtime.Replies;
 using Aof.Runtime.Safety;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -32,7 +33,9 @@ public static class AgentServiceCollectionExtensions
         services.AddLogging();
         services.TryAddSingleton(_ => SecretRedactor.FromEnvironment());
         services.TryAddSingleton(_ => new ProviderOptions());
-        services.TryAddSingleton(_ => ReplyOptions.FromEnvironment());
+        services.TryAddSingleton(sp => sp.GetService<IConfiguration>() is { } configuration
+            ? ReplyOptions.FromConfiguration(configuration)
+            : ReplyOptions.FromEnvironment());
         services.TryAddSingleton<ChatClientFactory>();
         services.AddSingleton(sp => new AgentRunner(
             sp.GetRequiredService<ChatClientFactory>(),

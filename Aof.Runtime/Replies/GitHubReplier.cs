@@ -1,21 +1,27 @@
+using System.Collections.Concurrent;
 using Octokit;
 
 namespace Aof.Runtime.Replies;
 
-/// <summary>Posts an issue or PR comment through Octokit (a PR's conversation comments are issue comments).</summary>
+/// <summary>
+/// Posts an issue or PR comment through Octokit (a PR's conversation comments are issue comments), with the token of
+/// the repository's organization (<see cref="ReplyOptions.GitHubTokenFor"/>): one client per token.
+/// </summary>
 public sealed class GitHubReplier(ReplyOptions options)
 {
-    private readonly Lazy<GitHubClient?> _client = new(() => options.GitHubToken is null
-        ? null
-        : new GitHubClient(new ProductHeaderValue("aof-worker"), new Uri(options.GitHubApiUrl)) { Credentials = new Credentials(options.GitHubToken) });
+    private readonly ConcurrentDictionary<string, GitHubClient> _clients = new();
 
-    public bool Configured => options.GitHubToken is not null;
+    /// <summary>The token a reply to <paramref name="repo"/> ("owner/name") would use, or why there is none.</summary>
+    public GitHubTokenChoice TokenFor(string? repo) => options.GitHubTokenFor(repo is null ? null : Split(repo).Owner);
 
     /// <summary>Returns the comment's URL.</summary>
     public async Task<string> CommentAsync(ReplyTarget target, string body, CancellationToken ct)
     {
-        var client = _client.Value ?? throw new ReplyFailedException("GITHUB_TOKEN is not set", retryable: false);
         var (owner, name) = Split(target.Repo!);
+        var choice = options.GitHubTokenFor(owner);
+        if (choice.Token is not { } token) throw new ReplyFailedException(choice.Problem, retryable: false);
+        var client = _clients.GetOrAdd(token, t =>
+            new GitHubClient(new ProductHeaderValue("aof-worker"), new Uri(options.GitHubApiUrl)) { Credentials = new Credentials(t) });
         try
         {
             // Octokit takes no token; the step's own timeout bounds the call.
@@ -33,7 +39,7 @@ public sealed class GitHubReplier(ReplyOptions options)
         }
         catch (AuthorizationException ex)
         {
-            throw new ReplyFailedException($"GitHub rejected GITHUB_TOKEN (401): {ex.Message}", retryable: false, null, ex);
+            throw new ReplyFailedException($"GitHub rejected the token for {owner} (401): {ex.Message}", retryable: false, null, ex);
         }
         catch (ApiException ex)
         {
@@ -53,6 +59,6 @@ public sealed class GitHubReplier(ReplyOptions options)
     private static (string Owner, string Name) Split(string repo)
     {
         var slash = repo.IndexOf('/');
-        return (repo[..slash], repo[(slash + 1)..]);
+        return slash < 0 ? (repo, "") : (repo[..slash], repo[(slash + 1)..]);
     }
 }

@@ -23,7 +23,7 @@ public sealed partial class ReplySender(ReplyOptions options, GitHubReplier gith
         Func<CancellationToken, Task<string>> post;
         if (target.Platform == ReplyTarget.GitHub)
         {
-            if (!github.Configured) return Skip(target, "GITHUB_TOKEN is not set");
+            if (github.TokenFor(target.Repo) is { Token: null } none) return Skip(target, none.Problem);
             post = c => github.CommentAsync(target, Prepare(text), c);
         }
         else
