@@ -50,8 +50,9 @@ public sealed class RedisExecutionStoreTests(RedisServerFixture redis) : Executi
 }
 
 /// <summary>
-/// The Redis queue creates each message's queued record in its publish script: the record exists as soon as the
-/// publish returns, reads like one the store wrote, and a duplicate delivery writes none.
+/// The Redis queue stores each message's queued record in its publish script (beside the message, in the queued-records
+/// hash): it can be read as soon as the publish returns, the store's first write turns it into the record's hash, the
+/// ack removes whatever is left, and a duplicate delivery writes none.
 /// </summary>
 public sealed class RedisPublishRecordTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
@@ -86,14 +87,39 @@ public sealed class RedisPublishRecordTests(RedisServerFixture redis) : IClassFi
             Assert.Equal(("pr-opened", "flow/pr-hello", "github"), (r.TriggerName, r.Target, r.Platform));
             Assert.Equal(("pull_request", "opened", "acme/api", "d-" + id), (r.EventType, r.Action, r.Repo, r.DeliveryId));
             Assert.Equal(queuedAt, r.QueuedAt);
-            var ttl = await redis.Connection.GetDatabase().KeyTimeToLiveAsync(new RedisKeys(_prefix).Execution(id));
-            Assert.InRange(ttl!.Value, TimeSpan.FromHours(5) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(5));
         }
 
-        // The worker's writes update the same record.
+        // The worker's first write makes it the record's own hash, with the retention as TTL.
+        var db = redis.Connection.GetDatabase();
+        var keys = new RedisKeys(_prefix);
         await store.RecordRunningAsync("m1", 1, "w1", queuedAt.AddSeconds(1), Ct);
         var running = await store.GetAsync("m1", Ct);
         Assert.Equal((ExecutionStatus.Running, "w1", "pr-opened"), (running!.Status, running.Worker, running.TriggerName));
+        Assert.Equal(("acme/api", "d-m1", queuedAt), (running.Repo, running.DeliveryId, running.QueuedAt));
+        Assert.False(await db.HashExistsAsync(keys.Queued, (string)keys.Execution("m1")!));
+        var ttl = await db.KeyTimeToLiveAsync(keys.Execution("m1"));
+        Assert.InRange(ttl!.Value, TimeSpan.FromHours(5) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(5));
+
+        // An outcome written without a running write before it (that one failed) still carries the description.
+        await store.RecordSucceededAsync("m2", "done", queuedAt.AddSeconds(2), Ct);
+        var succeeded = await store.GetAsync("m2", Ct);
+        Assert.Equal((ExecutionStatus.Succeeded, "pr-opened", "d-m2"), (succeeded!.Status, succeeded.TriggerName, succeeded.DeliveryId));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task The_ack_removes_a_queued_record_no_store_write_moved()
+    {
+        var options = new ExecutionOptions();
+        var queue = new RedisMessageQueue(redis.Connection, new QueueOptions { Prefix = _prefix }, "w1", records: options);
+        var keys = new RedisKeys(_prefix);
+        await queue.InitializeAsync(Ct);
+        await queue.PublishAsync([Message("lonely", DateTimeOffset.UtcNow)], null, Ct);
+        Assert.True(await redis.Connection.GetDatabase().HashExistsAsync(keys.Queued, (string)keys.Execution("lonely")!));
+
+        var delivery = Assert.Single(await queue.FetchAsync(1, TimeSpan.FromSeconds(5), Ct));
+        await queue.AckAsync(delivery, Ct);
+
+        Assert.False(await redis.Connection.GetDatabase().HashExistsAsync(keys.Queued, (string)keys.Execution("lonely")!));
     }
 
     [Fact(Timeout = TestTimeoutMs)]

@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Aof.Core.Queue.Redis;
 using StackExchange.Redis;
 
@@ -8,6 +11,11 @@ namespace Aof.Core.Executions.Redis;
 /// Execution records as Redis hashes (<c>{{prefix}}:exec:{id}</c>, see <see cref="RedisKeys.Execution"/>), one field per property, so writes from the
 /// gateway and from any worker are field updates that commute. Every write renews the TTL to the retention,
 /// so a record lives for the retention after its last change. Times are unix milliseconds.
+/// <para>
+/// A message published through <see cref="RedisMessageQueue"/> has no hash yet: its queued record waits as one field
+/// of <see cref="RedisKeys.Queued"/> (a key and a TTL per webhook cost Redis more than the rest of the publish), is
+/// read from there, and becomes the hash on this store's first write for it (<c>AdoptQueued</c>).
+/// </para>
 /// </summary>
 public sealed class RedisExecutionStore : IExecutionStore
 {
@@ -30,10 +38,23 @@ public sealed class RedisExecutionStore : IExecutionStore
         """;
 
     /// <summary>
-    /// KEYS: record. ARGV: ttl ms, '1' to compute duration_ms from started_at/finished_at, n, n field/value pairs,
-    /// then fields to delete.
+    /// Run first by every script that changes a record (KEYS[1] the record, KEYS[2] the queued-records hash): a
+    /// message's queued record, stored beside it by the publish script, becomes the record's first fields.
     /// </summary>
-    private const string UpdateScript = """
+    private const string AdoptQueued = """
+        local queued = redis.call('HGET', KEYS[2], KEYS[1])
+        if queued then
+          redis.call('HSETNX', KEYS[1], 'status', 'queued')
+          for k, v in pairs(cjson.decode(queued)) do redis.call('HSETNX', KEYS[1], k, v) end
+          redis.call('HDEL', KEYS[2], KEYS[1])
+        end
+        """;
+
+    /// <summary>
+    /// KEYS: record, queued-records hash. ARGV: ttl ms, '1' to compute duration_ms from started_at/finished_at, n,
+    /// n field/value pairs, then fields to delete.
+    /// </summary>
+    private const string UpdateScript = AdoptQueued + "\n" + """
         local n = tonumber(ARGV[3])
         if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 4, 3 + 2 * n)) end
         if #ARGV > 3 + 2 * n then redis.call('HDEL', KEYS[1], unpack(ARGV, 4 + 2 * n, #ARGV)) end
@@ -50,8 +71,8 @@ public sealed class RedisExecutionStore : IExecutionStore
         return 1
         """;
 
-    /// <summary>KEYS: record. ARGV: ttl ms, then the update script's arguments. A waiting flow is not marked running.</summary>
-    private const string RunningScript = """
+    /// <summary>KEYS: record, queued-records hash. ARGV: as the update script's. A waiting flow is not marked running.</summary>
+    private const string RunningScript = AdoptQueued + "\n" + """
         local s = redis.call('HGET', KEYS[1], 'status')
         if s == 'waiting' or s == 'waiting_approval' then return 0 end
         local n = tonumber(ARGV[3])
@@ -159,8 +180,16 @@ public sealed class RedisExecutionStore : IExecutionStore
 
     public async Task<ExecutionRecord?> GetAsync(string id, CancellationToken ct)
     {
-        var fields = await _redis.GetDatabase().HashGetAllAsync(_keys.Execution(id)).WaitAsync(ct).ConfigureAwait(false);
-        if (fields.Length == 0) return null;
+        var db = _redis.GetDatabase();
+        var key = _keys.Execution(id);
+        var fields = await db.HashGetAllAsync(key).WaitAsync(ct).ConfigureAwait(false);
+        if (fields.Length == 0)
+        {
+            // No worker has written yet: the message's queued record, if it is still waiting.
+            var queued = await db.HashGetAsync(_keys.Queued, (string)key!).WaitAsync(ct).ConfigureAwait(false);
+            if (queued.IsNull) return null;
+            fields = [new HashEntry(FStatus, ExecutionStatus.Queued), .. ParseQueued(queued!)];
+        }
         var r = new ExecutionRecord { Id = id };
         foreach (var f in fields)
         {
@@ -204,20 +233,43 @@ public sealed class RedisExecutionStore : IExecutionStore
             args[i++] = value;
         }
         foreach (var field in delete) args[i++] = field;
-        await _redis.GetDatabase().ScriptEvaluateAsync(script, [_keys.Execution(id)], args).WaitAsync(ct).ConfigureAwait(false);
+        await _redis.GetDatabase().ScriptEvaluateAsync(script, [_keys.Execution(id), _keys.Queued], args).WaitAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// A new record's fields in status queued, as field/value pairs: what <see cref="Queue.Redis.RedisMessageQueue"/>
-    /// writes in its publish script, so a record created there reads exactly like one created here.
+    /// A queued record as the JSON object (field -> string value) that <see cref="Queue.Redis.RedisMessageQueue"/>'s
+    /// publish script stores in <see cref="RedisKeys.Queued"/>; its fields are the hash fields the record gets.
     /// </summary>
-    internal static void AddQueuedFields(List<RedisValue> args, ExecutionRecord r, DateTimeOffset now)
+    internal static string QueuedJson(ExecutionRecord r, DateTimeOffset now)
     {
-        args.Add(FStatus);
-        args.Add(ExecutionStatus.Queued);
-        args.Add(FQueuedAt);
-        args.Add(Ms(r.QueuedAt ?? now));
-        AddDescription(args, r);
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString(FQueuedAt, Ms(r.QueuedAt ?? now).ToString(CultureInfo.InvariantCulture));
+            WriteIfSet(w, FTrigger, r.TriggerName);
+            WriteIfSet(w, FTarget, r.Target);
+            WriteIfSet(w, FPlatform, r.Platform);
+            WriteIfSet(w, FEventType, r.EventType);
+            WriteIfSet(w, FAction, r.Action);
+            WriteIfSet(w, FRepo, r.Repo);
+            WriteIfSet(w, FDeliveryId, r.DeliveryId);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteIfSet(Utf8JsonWriter w, string field, string? value)
+    {
+        if (value is not null) w.WriteString(field, value);
+    }
+
+    private static IEnumerable<HashEntry> ParseQueued(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var entries = new List<HashEntry>();
+        foreach (var p in doc.RootElement.EnumerateObject()) entries.Add(new HashEntry(p.Name, p.Value.GetString()));
+        return entries;
     }
 
     // What the event was and what it runs: set once, when the record is created.

@@ -24,6 +24,7 @@ public sealed class RedisKeys
         DelayedMessages = _tag + ":delayed:msg";
         DeadLetters = _tag + ":dlq";
         DeadLetterIndex = _tag + ":dlq:index";
+        Queued = _tag + ":queued";
     }
 
     /// <summary>The lane streams, indexed by <see cref="Priority"/>.</summary>
@@ -40,6 +41,13 @@ public sealed class RedisKeys
 
     /// <summary>HASH: message id -> entry id in <see cref="DeadLetters"/>.</summary>
     public RedisKey DeadLetterIndex { get; }
+
+    /// <summary>
+    /// HASH: record key (<see cref="Execution"/>) -> the queued record of a message no worker has written to yet, as
+    /// JSON. The publish script writes it beside the message; the first write of the execution store moves it into
+    /// the record's own hash (see RedisExecutionStore), and the ack removes what is left.
+    /// </summary>
+    public RedisKey Queued { get; }
 
     public RedisKey Lane(Priority p) => $"{_tag}:events:{p.ToWire()}";
 

@@ -74,8 +74,9 @@ public sealed class RedisMessageQueue : IMessageQueue, IDeadLetterQueue
     }
 
     /// <summary>
-    /// True when constructed with the execution store's options: the publish script then creates each message's
-    /// record (<see cref="RedisKeys.Execution"/>, the same hash <see cref="RedisExecutionStore"/> reads and updates).
+    /// True when constructed with the execution store's options: the publish script then stores each message's queued
+    /// record beside it (<see cref="RedisKeys.Queued"/>), which <see cref="RedisExecutionStore"/> reads and moves into the
+    /// record's own hash on its first write.
     /// </summary>
     public bool StoresQueuedRecords => _records is not null;
 
@@ -146,14 +147,14 @@ public sealed class RedisMessageQueue : IMessageQueue, IDeadLetterQueue
     private async Task<string[]?[]> PublishBatchAsync(IReadOnlyList<PublishRequest> batch)
     {
         var now = _time.GetUtcNow();
-        var keys = new List<RedisKey>(3 + 2 * batch.Count);
+        var keys = new List<RedisKey>(4 + batch.Count);
         keys.AddRange(_keys.Lanes);
-        var args = new List<RedisValue>(4 + batch.Count * 24)
+        keys.Add(_keys.Queued);
+        var args = new List<RedisValue>(3 + batch.Count * 10)
         {
             now.ToUnixTimeMilliseconds(),
             (long)_options.DedupWindow.TotalMilliseconds,
             batch.Count,
-            (long)(_records?.Retention.TotalMilliseconds ?? 0),
         };
         foreach (var r in batch)
         {
@@ -177,16 +178,12 @@ public sealed class RedisMessageQueue : IMessageQueue, IDeadLetterQueue
                 args.Add(m.Body);
                 if (_records is null || m.Record is null)
                 {
-                    args.Add(0);
-                    args.Add(0);
+                    args.Add(RedisValue.EmptyString);
+                    args.Add(RedisValue.EmptyString);
                     continue;
                 }
-                keys.Add(_keys.Execution(m.Id));
-                args.Add(keys.Count);
-                var countAt = args.Count;
-                args.Add(0);
-                RedisExecutionStore.AddQueuedFields(args, m.Record, now);
-                args[countAt] = (args.Count - countAt - 1) / 2;
+                args.Add((string)_keys.Execution(m.Id)!);
+                args.Add(RedisExecutionStore.QueuedJson(m.Record, now));
             }
         }
 
@@ -392,7 +389,8 @@ public sealed class RedisMessageQueue : IMessageQueue, IDeadLetterQueue
         var lease = LeaseOf(delivery);
         try
         {
-            await Db.ScriptEvaluateAsync(RedisQueueScripts.Ack, [_keys.Lanes[(int)lease.Lane]], [_group, lease.EntryId])
+            await Db.ScriptEvaluateAsync(RedisQueueScripts.Ack, [_keys.Lanes[(int)lease.Lane], _keys.Queued],
+                    [_group, lease.EntryId, (string)_keys.Execution(delivery.MessageId)!])
                 .ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisFailures.IsUnavailable(ex))

@@ -26,16 +26,16 @@ internal static class RedisQueueScripts
 
     /// <summary>
     /// Publishes a batch of publish requests (group commit: many webhooks, one script run).
-    /// KEYS: lane1, lane2, lane3, then the dedup keys and execution record keys the requests use.
-    /// ARGV: enqueued ms, dedup window ms, request count, record ttl ms, then per request: its dedup key's KEYS index
-    /// (0: none), its ids joined by '\n', its message count n, and n times: id, lane number, max retries, body, its
-    /// record key's KEYS index (0: no record), f, then f field/value pairs of the new record.
+    /// KEYS: lane1, lane2, lane3, the queued-records hash, then the dedup keys the requests use.
+    /// ARGV: enqueued ms, dedup window ms, request count, then per request: its dedup key's KEYS index (0: none), its
+    /// ids joined by '\n', its message count n, and n times: id, lane number, max retries, body, its record key ('' for
+    /// no record), the record as JSON.
     /// Returns two entries per request: 0 and '' when stored, 1 and the ids stored the first time when its dedup
     /// key was already taken (also by an earlier request of the same batch); a duplicate writes nothing.
     /// </summary>
     public const string PublishBatch = """
         local out = {}
-        local a = 5
+        local a = 4
         for r = 1, tonumber(ARGV[3]) do
           local dk, ids, n = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
           a = a + 3
@@ -49,25 +49,25 @@ internal static class RedisQueueScripts
             out[#out + 1] = ''
           end
           for i = 1, n do
-            local rk, f = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
             if not dup then
               redis.call('XADD', KEYS[tonumber(ARGV[a + 1])], '*',
                 'id', ARGV[a], 'body', ARGV[a + 3], 'a', '1', 'mr', ARGV[a + 2], 't', ARGV[1])
-              if rk > 0 then
-                redis.call('HSET', KEYS[rk], unpack(ARGV, a + 6, a + 5 + 2 * f))
-                redis.call('PEXPIRE', KEYS[rk], ARGV[4])
-              end
+              if ARGV[a + 4] ~= '' then redis.call('HSET', KEYS[4], ARGV[a + 4], ARGV[a + 5]) end
             end
-            a = a + 6 + 2 * f
+            a = a + 6
           end
         end
         return out
         """;
 
-    /// <summary>KEYS: lane. ARGV: group, entry id. XACK + XDEL so the stream stays bounded.</summary>
+    /// <summary>
+    /// KEYS: lane, queued-records hash. ARGV: group, entry id, the message's record key. XACK + XDEL so the stream stays
+    /// bounded; a queued record that no store write moved (every one of them failed) goes too, so none is left behind.
+    /// </summary>
     public const string Ack = """
         local n = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
         redis.call('XDEL', KEYS[1], ARGV[2])
+        redis.call('HDEL', KEYS[2], ARGV[3])
         return n
         """;
 
