@@ -247,21 +247,10 @@ public sealed class RedisExecutionStore : IExecutionStore
         {
             w.WriteStartObject();
             w.WriteString(FQueuedAt, Ms(r.QueuedAt ?? now).ToString(CultureInfo.InvariantCulture));
-            WriteIfSet(w, FTrigger, r.TriggerName);
-            WriteIfSet(w, FTarget, r.Target);
-            WriteIfSet(w, FPlatform, r.Platform);
-            WriteIfSet(w, FEventType, r.EventType);
-            WriteIfSet(w, FAction, r.Action);
-            WriteIfSet(w, FRepo, r.Repo);
-            WriteIfSet(w, FDeliveryId, r.DeliveryId);
+            foreach (var (field, value) in Description(r)) w.WriteString(field, value);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    private static void WriteIfSet(Utf8JsonWriter w, string field, string? value)
-    {
-        if (value is not null) w.WriteString(field, value);
     }
 
     private static IEnumerable<HashEntry> ParseQueued(string json)
@@ -272,23 +261,25 @@ public sealed class RedisExecutionStore : IExecutionStore
         return entries;
     }
 
-    // What the event was and what it runs: set once, when the record is created.
     private static void AddDescription(List<RedisValue> args, ExecutionRecord r)
     {
-        AddIfSet(args, FTrigger, r.TriggerName);
-        AddIfSet(args, FTarget, r.Target);
-        AddIfSet(args, FPlatform, r.Platform);
-        AddIfSet(args, FEventType, r.EventType);
-        AddIfSet(args, FAction, r.Action);
-        AddIfSet(args, FRepo, r.Repo);
-        AddIfSet(args, FDeliveryId, r.DeliveryId);
+        foreach (var (field, value) in Description(r))
+        {
+            args.Add(field);
+            args.Add(value);
+        }
     }
 
-    private static void AddIfSet(List<RedisValue> args, string field, string? value)
+    // What the event was and what it runs, the fields that are set: written once, when the record is created.
+    private static IEnumerable<(string Field, string Value)> Description(ExecutionRecord r)
     {
-        if (value is null) return;
-        args.Add(field);
-        args.Add(value);
+        (string, string?)[] all =
+        [
+            (FTrigger, r.TriggerName), (FTarget, r.Target), (FPlatform, r.Platform), (FEventType, r.EventType),
+            (FAction, r.Action), (FRepo, r.Repo), (FDeliveryId, r.DeliveryId),
+        ];
+        foreach (var (field, value) in all)
+            if (value is not null) yield return (field, value);
     }
 
     private static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
