@@ -12,14 +12,7 @@ namespace Aof.Tests.Agents;
 /// </summary>
 public sealed class GitHubOrganizationTokenTests
 {
-    private const string Yaml = """
-        apiVersion: aof.dev/v1
-        kind: Agent
-        metadata: { name: helper }
-        spec:
-          model: openai:gpt-4o
-          instructions: help
-        """;
+    private const string Yaml = RepliesAndRetriesTests.Yaml;
 
     private static IConfiguration Config(params (string Name, string? TokenEnv)[] orgs)
     {

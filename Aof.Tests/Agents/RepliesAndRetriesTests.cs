@@ -15,7 +15,7 @@ namespace Aof.Tests.Agents;
 /// <summary>Replies to Slack and GitHub, their failures, and how agent failures travel through the worker loop.</summary>
 public sealed class RepliesAndRetriesTests
 {
-    private const string Yaml = """
+    internal const string Yaml = """
         apiVersion: aof.dev/v1
         kind: Agent
         metadata: { name: helper }
