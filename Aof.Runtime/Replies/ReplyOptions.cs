@@ -55,38 +55,30 @@ public sealed class ReplyOptions
     public static ReplyOptions FromConfiguration(IConfiguration configuration, Func<string, string?>? env = null)
     {
         env ??= Environment.GetEnvironmentVariable;
-        var options = FromEnvironment(env);
         var github = configuration.GetSection($"{AofOptions.Section}:Platforms:Github");
-        if (string.Equals(github["Enabled"]?.Trim(), "false", StringComparison.OrdinalIgnoreCase)) return options;
+        if (string.Equals(github["Enabled"]?.Trim(), "false", StringComparison.OrdinalIgnoreCase)) return FromEnvironment(env);
         var orgs = new List<GitHubOrganizationToken>();
         foreach (var item in github.GetSection("Organizations").GetChildren())
         {
             if (item["Name"]?.Trim() is not { Length: > 0 } name) continue;
             var variable = item["TokenEnv"]?.Trim() is { Length: > 0 } v ? v : null;
-            orgs.Add(new GitHubOrganizationToken(name, variable, variable is null ? null : env(variable) is { Length: > 0 } t ? t.Trim() : null));
+            orgs.Add(new GitHubOrganizationToken(name, variable, variable is null ? null : Variable(env, variable)));
         }
-        return new ReplyOptions
-        {
-            Enabled = options.Enabled,
-            GitHubToken = options.GitHubToken,
-            GitHubApiUrl = options.GitHubApiUrl,
-            GitHubOrganizations = orgs,
-            SlackBotToken = options.SlackBotToken,
-            SlackApiUrl = options.SlackApiUrl,
-        };
+        return FromEnvironment(env, orgs);
     }
 
-    public static ReplyOptions FromEnvironment(Func<string, string?>? env = null)
+    public static ReplyOptions FromEnvironment(Func<string, string?>? env = null) => FromEnvironment(env ?? Environment.GetEnvironmentVariable, []);
+
+    private static ReplyOptions FromEnvironment(Func<string, string?> env, IReadOnlyList<GitHubOrganizationToken> organizations) => new()
     {
-        env ??= Environment.GetEnvironmentVariable;
-        string? Get(string name) => env(name) is { Length: > 0 } v ? v.Trim() : null;
-        return new ReplyOptions
-        {
-            Enabled = !string.Equals(Get("AOF_REPLIES"), "off", StringComparison.OrdinalIgnoreCase),
-            GitHubToken = Get("GITHUB_TOKEN"),
-            GitHubApiUrl = Get("GITHUB_API_URL") ?? DefaultGitHubApiUrl,
-            SlackBotToken = Get("SLACK_BOT_TOKEN"),
-            SlackApiUrl = Get("SLACK_API_URL") ?? DefaultSlackApiUrl,
-        };
-    }
+        Enabled = !string.Equals(Variable(env, "AOF_REPLIES"), "off", StringComparison.OrdinalIgnoreCase),
+        GitHubToken = Variable(env, "GITHUB_TOKEN"),
+        GitHubApiUrl = Variable(env, "GITHUB_API_URL") ?? DefaultGitHubApiUrl,
+        GitHubOrganizations = organizations,
+        SlackBotToken = Variable(env, "SLACK_BOT_TOKEN"),
+        SlackApiUrl = Variable(env, "SLACK_API_URL") ?? DefaultSlackApiUrl,
+    };
+
+    // A variable that is unset or empty counts as absent; values are trimmed.
+    private static string? Variable(Func<string, string?> env, string name) => env(name) is { Length: > 0 } v ? v.Trim() : null;
 }

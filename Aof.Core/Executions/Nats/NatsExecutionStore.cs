@@ -186,21 +186,6 @@ public sealed class NatsExecutionStore : IExecutionStore
         var bucket = await _bucket.GetAsync(ct).ConfigureAwait(false);
         var key = NatsNames.Token(id);
 
-        if (createFirst)
-        {
-            var fresh = new StoredRecord();
-            if (!change(fresh)) return false;
-            var json = JsonSerializer.SerializeToUtf8Bytes(fresh, ExecutionJsonContext.Default.StoredRecord);
-            var created = await _bucket.Guard(bucket.TryCreateAsync(key, json, cancellationToken: ct), ct).ConfigureAwait(false);
-            if (created.Success)
-            {
-                Remember(key, created.Value, fresh, rememberForNextWrite);
-                return true;
-            }
-            if (created.Error is not (NatsKVCreateException or NatsKVWrongLastRevisionException)) throw _bucket.Failure(created.Error);
-            // It exists already: read and merge below.
-        }
-
         // This instance wrote the record last (running -> outcome on one worker): skip the read.
         // A change that declines on the remembered copy is decided again on the stored record below.
         if (_lastWritten.TryRemove(key, out var known) && change(known.Record))
@@ -216,10 +201,15 @@ public sealed class NatsExecutionStore : IExecutionStore
             // Somebody else wrote in between (the gateway's late "queued", another worker): read and merge below.
         }
 
-        for (var attempt = 0; ; attempt++)
+        // With createFirst, an extra first round takes the record as missing without reading it: a create that finds
+        // it there is a conflict like any other, and the rounds after it read and merge.
+        for (var attempt = createFirst ? -1 : 0; ; attempt++)
         {
-            var entry = Absent(await _bucket.Guard(bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: ct), ct).ConfigureAwait(false));
-            var exists = entry.Success && entry.Value.Value is { Length: > 0 };
+            var read = attempt >= 0;
+            var entry = read
+                ? Absent(await _bucket.Guard(bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: ct), ct).ConfigureAwait(false))
+                : default;
+            var exists = read && entry.Success && entry.Value.Value is { Length: > 0 };
             if (!exists && !createMissing) return false;
             var stored = exists ? Deserialize(entry.Value.Value!) : new StoredRecord();
             if (!change(stored)) return false;

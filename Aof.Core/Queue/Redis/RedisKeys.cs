@@ -6,9 +6,10 @@ namespace Aof.Core.Queue.Redis;
 /// <summary>
 /// Every key the Redis backend touches. All of them share the hash tag <c>{prefix}</c> (e.g.
 /// <c>{aof}:events:normal</c>, <c>{aof}:exec:{id}</c>) so the Lua scripts, which touch several at once, also run on
-/// a Redis Cluster. Execution records are in the tag too: the publish script creates a message's record with the
-/// message, so a stored message always has one and a webhook costs one script run. On a cluster, records
-/// therefore live on the queue's node (the queue's streams are in one slot anyway).
+/// a Redis Cluster. Execution records are in the tag too: the publish script stores a message's queued record with
+/// the message (<see cref="Queued"/>) and the store's scripts move it into the record's hash, so a stored message
+/// always has one and a webhook costs one script run. On a cluster, records therefore live on the queue's node (the
+/// queue's streams are in one slot anyway).
 /// </summary>
 public sealed class RedisKeys
 {
