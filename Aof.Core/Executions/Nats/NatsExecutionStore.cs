@@ -82,15 +82,20 @@ public sealed class NatsExecutionStore : IExecutionStore
             return true;
         }, ct, rememberForNextWrite: true);
 
-    public Task RecordSucceededAsync(string id, string? output, DateTimeOffset finishedAt, CancellationToken ct)
+    public Task RecordSucceededAsync(string id, string? output, DateTimeOffset finishedAt, CancellationToken ct) =>
+        RecordFinishedAsync(id, ExecutionStatus.Succeeded, output, error: null, finishedAt, ct);
+
+    // An outcome that carries the flow's output (truncated to the limit; a missing output clears an earlier one).
+    private Task RecordFinishedAsync(string id, string status, string? output, string? error, DateTimeOffset finishedAt, CancellationToken ct)
     {
         var cut = OutputTruncation.Truncate(output, _options.OutputLimitBytes, out var truncated);
         return UpdateAsync(id, s =>
         {
-            s.Status = ExecutionStatus.Succeeded;
+            s.Status = status;
             s.FinishedAt = Ms(finishedAt);
             s.Output = cut;
             s.OutputTruncated = truncated;
+            if (error is not null) s.Error = error;
             s.ComputeDuration();
         }, ct);
     }
@@ -150,19 +155,8 @@ public sealed class NatsExecutionStore : IExecutionStore
             return true;
         }, ct, createMissing: false);
 
-    public Task RecordRejectedAsync(string id, string? output, string reason, DateTimeOffset finishedAt, CancellationToken ct)
-    {
-        var cut = OutputTruncation.Truncate(output, _options.OutputLimitBytes, out var truncated);
-        return UpdateAsync(id, s =>
-        {
-            s.Status = ExecutionStatus.Rejected;
-            s.FinishedAt = Ms(finishedAt);
-            s.Output = cut;
-            s.OutputTruncated = truncated;
-            s.Error = reason;
-            s.ComputeDuration();
-        }, ct);
-    }
+    public Task RecordRejectedAsync(string id, string? output, string reason, DateTimeOffset finishedAt, CancellationToken ct) =>
+        RecordFinishedAsync(id, ExecutionStatus.Rejected, output, reason, finishedAt, ct);
 
     public async Task<ExecutionRecord?> GetAsync(string id, CancellationToken ct)
     {

@@ -145,21 +145,18 @@ public sealed class RedisExecutionStore : IExecutionStore
         return (int)result == 1;
     }
 
-    public Task RecordRejectedAsync(string id, string? output, string reason, DateTimeOffset finishedAt, CancellationToken ct)
-    {
-        var cut = OutputTruncation.Truncate(output, _options.OutputLimitBytes, out var truncated);
-        var set = new List<(string, RedisValue)>
-        {
-            (FStatus, ExecutionStatus.Rejected), (FFinishedAt, Ms(finishedAt)), (FTruncated, truncated ? 1 : 0), (FError, reason),
-        };
-        if (cut is not null) set.Add((FOutput, cut));
-        return UpdateAsync(id, computeDuration: true, set, cut is null ? [FOutput] : [], ct);
-    }
+    public Task RecordRejectedAsync(string id, string? output, string reason, DateTimeOffset finishedAt, CancellationToken ct) =>
+        RecordFinishedAsync(id, ExecutionStatus.Rejected, output, reason, finishedAt, ct);
 
-    public Task RecordSucceededAsync(string id, string? output, DateTimeOffset finishedAt, CancellationToken ct)
+    public Task RecordSucceededAsync(string id, string? output, DateTimeOffset finishedAt, CancellationToken ct) =>
+        RecordFinishedAsync(id, ExecutionStatus.Succeeded, output, error: null, finishedAt, ct);
+
+    // An outcome that carries the flow's output (truncated to the limit; a missing output clears an earlier one).
+    private Task RecordFinishedAsync(string id, string status, string? output, string? error, DateTimeOffset finishedAt, CancellationToken ct)
     {
         var cut = OutputTruncation.Truncate(output, _options.OutputLimitBytes, out var truncated);
-        var set = new List<(string, RedisValue)> { (FStatus, ExecutionStatus.Succeeded), (FFinishedAt, Ms(finishedAt)), (FTruncated, truncated ? 1 : 0) };
+        var set = new List<(string, RedisValue)> { (FStatus, status), (FFinishedAt, Ms(finishedAt)), (FTruncated, truncated ? 1 : 0) };
+        if (error is not null) set.Add((FError, error));
         if (cut is not null) set.Add((FOutput, cut));
         return UpdateAsync(id, computeDuration: true, set, cut is null ? [FOutput] : [], ct);
     }
