@@ -52,6 +52,18 @@ internal static class NodeConfig
         _ => throw Invalid(key, "a map"),
     };
 
+    /// <summary>
+    /// <c>config.{key}</c> (a template) when set, else the environment variable <paramref name="variable"/>; neither is
+    /// a definition error naming both ("no {what}: set config.{key} or {variable}").
+    /// </summary>
+    public static string SettingOrVariable(JsonObject config, FlowContext context, string key, string variable, string what)
+    {
+        var value = GetString(config, key) is { Length: > 0 } v ? context.RenderText(v) : Environment.GetEnvironmentVariable(variable);
+        return string.IsNullOrEmpty(value)
+            ? throw new PermanentExecutionException(DeadLetterReasons.PermanentFailure, $"no {what}: set config.{key} or {variable}")
+            : value;
+    }
+
     public static PermanentExecutionException Invalid(string key, string expected) =>
         new(DeadLetterReasons.PermanentFailure, $"config.{key} must be {expected}");
 

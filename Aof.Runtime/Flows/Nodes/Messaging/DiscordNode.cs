@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
-using Aof.Core.Queue;
 using Aof.Core.Resources;
-using Aof.Runtime.Execution;
 using Aof.Runtime.Flows.Nodes.Http;
 
 namespace Aof.Runtime.Flows.Nodes.Messaging;
@@ -22,9 +20,7 @@ public sealed class DiscordNode(IHttpClientFactory clients) : INodeHandler
     public async Task<NodeResult> ExecuteAsync(FlowNode node, FlowContext context, CancellationToken ct)
     {
         var config = node.Config;
-        var webhook = NodeConfig.GetString(config, "webhook_url") is { Length: > 0 } w ? context.RenderText(w) : Environment.GetEnvironmentVariable(WebhookVariable);
-        if (string.IsNullOrEmpty(webhook))
-            throw new PermanentExecutionException(DeadLetterReasons.PermanentFailure, $"no Discord webhook: set config.webhook_url or {WebhookVariable}");
+        var webhook = NodeConfig.SettingOrVariable(config, context, "webhook_url", WebhookVariable, "Discord webhook");
         var content = context.RenderText(NodeConfig.GetString(config, "message") ?? NodeConfig.GetString(config, "content")
             ?? throw NodeConfig.Missing("config.message"));
         if (content.Length > MaxContentLength) content = content[..(MaxContentLength - 1)] + "…";

@@ -30,9 +30,7 @@ public sealed class SlackNode(IHttpClientFactory clients) : INodeHandler
         var channel = context.RenderText(NodeConfig.GetString(config, "channel") ?? throw NodeConfig.Missing("config.channel"));
         var text = context.RenderText(NodeConfig.GetString(config, "message") ?? NodeConfig.GetString(config, "text")
             ?? throw NodeConfig.Missing("config.message"));
-        var token = NodeConfig.GetString(config, "token") is { Length: > 0 } t ? context.RenderText(t) : Environment.GetEnvironmentVariable(TokenVariable);
-        if (string.IsNullOrEmpty(token))
-            throw new PermanentExecutionException(DeadLetterReasons.PermanentFailure, $"no Slack token: set config.token or {TokenVariable}");
+        var token = NodeConfig.SettingOrVariable(config, context, "token", TokenVariable, "Slack token");
         var apiUrl = NodeConfig.GetString(config, "api_url") ?? Environment.GetEnvironmentVariable(ApiUrlVariable) ?? DefaultApiUrl;
 
         var body = new JsonObject { ["channel"] = channel, ["text"] = text };
