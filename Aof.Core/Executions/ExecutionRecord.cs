@@ -1,3 +1,5 @@
+using Aof.Core.Events;
+
 namespace Aof.Core.Executions;
 
 public static class ExecutionStatus
@@ -41,6 +43,21 @@ public sealed class ExecutionRecord
     public string? Error { get; set; }
     public string? DeadLetterReason { get; set; }
     public string? Worker { get; set; }
+
+    /// <summary>The record a message starts with, from its envelope: what the publisher knows when it stores it.</summary>
+    public static ExecutionRecord QueuedFor(EventEnvelope envelope) => new()
+    {
+        Id = envelope.Id,
+        Status = ExecutionStatus.Queued,
+        TriggerName = envelope.TriggerName,
+        Target = envelope.Target.ToString(),
+        Platform = envelope.Platform,
+        EventType = envelope.EventType,
+        Action = envelope.Action,
+        Repo = envelope.Repo,
+        DeliveryId = envelope.Metadata.DeliveryId,
+        QueuedAt = envelope.Timestamp,
+    };
 }
 
 public sealed class ExecutionOptions

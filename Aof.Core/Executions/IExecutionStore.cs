@@ -15,6 +15,14 @@ public interface IExecutionStore
     /// </summary>
     Task RecordRunningAsync(string id, int attempt, string worker, DateTimeOffset startedAt, CancellationToken ct);
 
+    /// <summary>
+    /// Running, for a delivery its queue reports <see cref="Queue.Delivery.Untouched"/>: the record can hold at most the
+    /// publisher's <see cref="ExecutionRecord.QueuedFor"/>, all of which <paramref name="running"/> repeats, so a store
+    /// may write it whole without reading first (NATS KV: one write instead of a read and a conditional write).
+    /// </summary>
+    Task RecordFirstRunAsync(ExecutionRecord running, CancellationToken ct) =>
+        RecordRunningAsync(running.Id, running.Attempts, running.Worker ?? "", running.StartedAt ?? DateTimeOffset.UtcNow, ct);
+
     /// <summary>Output is truncated to <see cref="ExecutionOptions.OutputLimitBytes"/> by the store.</summary>
     Task RecordSucceededAsync(string id, string? output, DateTimeOffset finishedAt, CancellationToken ct);
 

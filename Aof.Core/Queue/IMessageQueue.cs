@@ -120,6 +120,13 @@ public sealed class Delivery
     public DateTimeOffset? EnqueuedAt { get; init; }
 
     public required object Handle { get; init; }
+
+    /// <summary>
+    /// The message exactly as its publisher stored it, handed out for the first time: no worker has started it, so
+    /// its execution record holds at most the publisher's queued record. Set by NATS, whose store saves a read with it;
+    /// false where a backend does not tell.
+    /// </summary>
+    public bool Untouched { get; init; }
 }
 
 public sealed record LaneStats(long Ready, long InFlight);

@@ -61,7 +61,7 @@ public sealed partial class EnvelopePublisher(
         {
             var envelope = BuildEnvelope(evt, matches[i], now, aof.Queue.MaxRetries, traceparent);
             messages[i] = new OutgoingMessage(envelope.Id, envelope.Priority, EnvelopeCodec.Serialize(envelope), envelope.Metadata.MaxRetries,
-                QueuedRecord(evt, matches[i], envelope.Id, now));
+                ExecutionRecord.QueuedFor(envelope));
         }
 
         PublishResult result;
@@ -147,20 +147,6 @@ public sealed partial class EnvelopePublisher(
             LogRecordFailed(logger, ex, evt.Platform, evt.DeliveryId);
         }
     }
-
-    private static ExecutionRecord QueuedRecord(InboundEvent evt, TriggerMatch match, string id, DateTimeOffset now) => new()
-    {
-        Id = id,
-        Status = ExecutionStatus.Queued,
-        TriggerName = match.Trigger.Name,
-        Target = match.Target.ToString(),
-        Platform = evt.Platform,
-        EventType = evt.EventType,
-        Action = evt.Action,
-        Repo = evt.Repo,
-        DeliveryId = evt.DeliveryId,
-        QueuedAt = now,
-    };
 
     private PublishOutcome Unavailable(Activity? activity, InboundEvent evt, string error)
     {

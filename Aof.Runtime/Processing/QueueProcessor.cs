@@ -343,7 +343,7 @@ public sealed partial class QueueProcessor : BackgroundService
         using var activity = ProcessingTelemetry.StartProcess(envelope, delivery, _queue.Backend, _destinations);
         // The running record is sent now but awaited only before settling: the execution does not need it, and
         // the commands of one connection reach Redis in order, so it still lands before the final record.
-        var running = RecordAsync(() => _store.RecordRunningAsync(delivery.MessageId, delivery.Attempt, WorkerName, DateTimeOffset.UtcNow, _abort.Token));
+        var running = RecordAsync(() => RecordRunningAsync(delivery, envelope));
 
         var taskTimeout = TimeSpan.FromSeconds(Math.Max(1, _options.Runtime.TaskTimeoutSecs));
         using var execution = CancellationTokenSource.CreateLinkedTokenSource(_executions.Token);
@@ -386,6 +386,19 @@ public sealed partial class QueueProcessor : BackgroundService
             await running;
             await SettleAsync(delivery, () => RetryAsync(delivery, envelope, error, activity, ex, started));
         }
+    }
+
+    private Task RecordRunningAsync(Delivery delivery, EventEnvelope envelope)
+    {
+        // The record is keyed by the message id, which the envelope repeats for every message the gateway publishes.
+        if (!delivery.Untouched || envelope.Id != delivery.MessageId)
+            return _store.RecordRunningAsync(delivery.MessageId, delivery.Attempt, WorkerName, DateTimeOffset.UtcNow, _abort.Token);
+        var running = ExecutionRecord.QueuedFor(envelope);
+        running.Status = ExecutionStatus.Running;
+        running.Attempts = delivery.Attempt;
+        running.Worker = WorkerName;
+        running.StartedAt = DateTimeOffset.UtcNow;
+        return _store.RecordFirstRunAsync(running, _abort.Token);
     }
 
     private async Task SucceedAsync(Delivery delivery, EventEnvelope envelope, ExecutionResult result, long started)

@@ -73,6 +73,50 @@ public abstract class ExecutionStoreContractTests
         Assert.Equal("pr-review", r.TriggerName); // the other fields still land
     }
 
+    [Theory(Timeout = TestTimeoutMs)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_first_run_replaces_the_queued_record_whole_and_a_late_queued_write_does_not_undo_it(bool queuedFirst)
+    {
+        var store = await CreateStoreAsync(new ExecutionOptions());
+        var id = Guid.NewGuid().ToString("N");
+        var queued = Queued(id);
+        if (queuedFirst) await store.RecordQueuedAsync([queued], Ct);
+        var started = DateTimeOffset.UtcNow;
+        await store.RecordFirstRunAsync(Running(queued, "w1", started), Ct);
+        if (!queuedFirst) await store.RecordQueuedAsync([queued], Ct); // the gateway's write, landing late
+
+        var r = await store.GetAsync(id, Ct);
+        Assert.Equal(ExecutionStatus.Running, r!.Status);
+        Assert.Equal((1, "w1"), (r.Attempts, r.Worker));
+        Assert.Equal(started.ToUnixTimeMilliseconds(), r.StartedAt!.Value.ToUnixTimeMilliseconds());
+        Assert.Equal(("pr-review", "flow/github-pr-review", "github", "pull_request", "opened", "o/r", "d-" + id),
+            (r.TriggerName, r.Target, r.Platform, r.EventType, r.Action, r.Repo, r.DeliveryId));
+        Assert.Equal(queued.QueuedAt!.Value.ToUnixTimeMilliseconds(), r.QueuedAt!.Value.ToUnixTimeMilliseconds());
+
+        await store.RecordSucceededAsync(id, "done", started.AddSeconds(1), Ct);
+        r = await store.GetAsync(id, Ct);
+        Assert.Equal((ExecutionStatus.Succeeded, "done", 1000L), (r!.Status, r.Output, r.DurationMs));
+        Assert.Equal("d-" + id, r.DeliveryId);
+    }
+
+    private static ExecutionRecord Running(ExecutionRecord queued, string worker, DateTimeOffset started) => new()
+    {
+        Id = queued.Id,
+        Status = ExecutionStatus.Running,
+        TriggerName = queued.TriggerName,
+        Target = queued.Target,
+        Platform = queued.Platform,
+        EventType = queued.EventType,
+        Action = queued.Action,
+        Repo = queued.Repo,
+        DeliveryId = queued.DeliveryId,
+        QueuedAt = queued.QueuedAt,
+        Attempts = 1,
+        Worker = worker,
+        StartedAt = started,
+    };
+
     [Fact(Timeout = TestTimeoutMs)]
     public async Task Dead_letter_and_requeue_are_recorded()
     {

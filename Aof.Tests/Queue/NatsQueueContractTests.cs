@@ -15,6 +15,8 @@ public sealed class NatsQueueContractTests(NatsServerFixture nats) : QueueContra
 {
     private readonly List<NatsConnection> _connections = [];
 
+    protected override bool ReportsUntouched => true;
+
     protected override Task<IMessageQueue> CreateQueueCoreAsync(QueueOptions options) =>
         Task.FromResult<IMessageQueue>(new NatsMessageQueue(nats.Connection, options));
 

@@ -382,6 +382,50 @@ public abstract class QueueContractTests : IAsyncLifetime
         Assert.Empty(await b.FetchAsync(1, visibility * 1.25, Ct));
     }
 
+    /// <summary>Whether the backend reports <see cref="Delivery.Untouched"/> (the others leave it false).</summary>
+    protected virtual bool ReportsUntouched => false;
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Only_the_first_delivery_of_a_message_as_published_is_untouched()
+    {
+        // A store writes an untouched delivery's record without reading it, so a copy taken for untouched could
+        // overwrite a suspended flow's checkpoint or a replayed dead letter's history: every copy must say so.
+        var options = Options(visibilityMs: (int)ShortVisibility.TotalMilliseconds * 2);
+        var q = await CreateQueueAsync(options);
+        var m = Msg(maxRetries: 1);
+        await q.PublishAsync([m], null, Ct);
+        var first = await FetchOneAsync(q);
+        Assert.Equal(ReportsUntouched, first.Untouched);
+
+        await q.ReleaseAsync(first, Ct);
+        var released = await FetchOneAsync(q);
+        Assert.Equal((1, false), (released.Attempt, released.Untouched));
+
+        await q.DeferAsync(released, TimeSpan.FromMilliseconds(100), Ct);
+        var deferred = await FetchOneAsync(q);
+        Assert.Equal((1, false), (deferred.Attempt, deferred.Untouched));
+
+        Assert.Equal(NackOutcome.Retried, await q.NackAsync(deferred, TimeSpan.Zero, "once", Ct));
+        var retried = await FetchOneAsync(q);
+        Assert.Equal((2, false), (retried.Attempt, retried.Untouched));
+
+        Assert.Equal(NackOutcome.DeadLettered, await q.NackAsync(retried, TimeSpan.Zero, "twice", Ct));
+        Assert.True(await q.DeadLetters.ReplayAsync(m.Id, Ct));
+        var replayed = await FetchOneAsync(q);
+        Assert.Equal((1, false), (replayed.Attempt, replayed.Untouched));
+
+        await q.AckAsync(replayed, Ct);
+
+        // An expired lease: the message comes back as published, but it was handed out before.
+        var m2 = Msg();
+        await q.PublishAsync([m2], null, Ct);
+        var held = await FetchOneAsync(q);
+        Assert.Equal((m2.Id, ReportsUntouched), (held.MessageId, held.Untouched));
+        var again = await FetchOneAsync(q, TimeSpan.FromSeconds(10));
+        Assert.Equal((m2.Id, 2, false), (again.MessageId, again.Attempt, again.Untouched));
+        await q.AckAsync(again, Ct);
+    }
+
     [Fact(Timeout = TestTimeoutMs)]
     public async Task Release_makes_the_message_visible_at_once_with_the_same_attempt()
     {

@@ -77,11 +77,7 @@ async Task<int> Publish(int count, byte[] payload)
             Metadata = new EnvelopeMetadata { DeliveryId = $"bench-drain-{n}" },
         }).ToList();
         var messages = envelopes.Select(e => new OutgoingMessage(e.Id, e.Priority, EnvelopeCodec.Serialize(e), 3)).ToList();
-        var records = envelopes.Select(e => new ExecutionRecord
-        {
-            Id = e.Id, TriggerName = e.TriggerName, Target = e.Target.ToString(), Platform = e.Platform,
-            EventType = e.EventType, Action = e.Action, Repo = e.Repo, DeliveryId = e.Metadata.DeliveryId,
-        }).ToList();
+        var records = envelopes.Select(ExecutionRecord.QueuedFor).ToList();
         pending.Add(PublishBatch(messages, records));
         if (pending.Count >= 32)
         {

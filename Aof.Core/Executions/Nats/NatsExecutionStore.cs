@@ -82,6 +82,34 @@ public sealed class NatsExecutionStore : IExecutionStore
             return true;
         }, ct, rememberForNextWrite: true);
 
+    /// <summary>
+    /// A blind put of the whole record. The gateway's queued record, if it lands later, finds the key taken and merges
+    /// without moving the status back (see <see cref="RecordQueuedAsync"/>).
+    /// </summary>
+    public async Task RecordFirstRunAsync(ExecutionRecord running, CancellationToken ct)
+    {
+        var bucket = await _bucket.GetAsync(ct).ConfigureAwait(false);
+        var key = NatsNames.Token(running.Id);
+        var stored = new StoredRecord
+        {
+            Status = ExecutionStatus.Running,
+            TriggerName = running.TriggerName,
+            Target = running.Target,
+            Platform = running.Platform,
+            EventType = running.EventType,
+            Action = running.Action,
+            Repo = running.Repo,
+            DeliveryId = running.DeliveryId,
+            QueuedAt = running.QueuedAt is { } q ? Ms(q) : null,
+            Attempts = running.Attempts,
+            Worker = running.Worker,
+            StartedAt = running.StartedAt is { } s ? Ms(s) : null,
+        };
+        var json = JsonSerializer.SerializeToUtf8Bytes(stored, ExecutionJsonContext.Default.StoredRecord);
+        var revision = await _bucket.Guard(bucket.PutAsync(key, json, cancellationToken: ct), ct).ConfigureAwait(false);
+        Remember(key, revision, stored, rememberForNextWrite: true);
+    }
+
     public Task RecordSucceededAsync(string id, string? output, DateTimeOffset finishedAt, CancellationToken ct) =>
         RecordFinishedAsync(id, ExecutionStatus.Succeeded, output, error: null, finishedAt, ct);
 

@@ -125,7 +125,7 @@ internal sealed class NatsDeadLetterQueue(NatsMessageQueue queue, INatsJSContext
             var headers = NatsHeaderNames.ParseStored(stored.Hdrs);
             var maxRetries = NatsHeaderNames.GetInt(headers, NatsHeaderNames.MaxRetries, 0);
             var laneHeaders = NatsMessageQueue.LaneHeaders(messageId, maxRetries,
-                NatsHeaderNames.Number(time.GetUtcNow().ToUnixTimeMilliseconds()), attemptBase: 1);
+                NatsHeaderNames.Number(time.GetUtcNow().ToUnixTimeMilliseconds()), copyAttempt: 1);
             laneHeaders[NatsHeaderNames.NatsMsgId] = $"{NatsNames.Token(messageId)}:replay:{stored.Seq}";
             await queue.PublishToLaneAsync(entry.Priority, entry.Body, laneHeaders, ct).ConfigureAwait(false);
 

@@ -15,7 +15,10 @@ public static class NatsHeaderNames
     public const string MaxRetries = "Aof-Max-Retries";
     public const string EnqueuedAt = "Aof-Enqueued-At";
 
-    /// <summary>Attempt of the first delivery of this stream message (absent = 1); set on released copies.</summary>
+    /// <summary>
+    /// Attempt of the first delivery of this stream message; set on every copy (released, deferred, replayed), absent
+    /// only on a message as its publisher stored it (attempt 1), which is how a delivery is known to be untouched.
+    /// </summary>
     public const string AttemptBase = "Aof-Attempt";
 
     /// <summary>On a deferred copy: unix ms at which it goes back onto its lane (named by <see cref="Lane"/>).</summary>

@@ -188,7 +188,7 @@ public sealed class NatsMessageQueue : IMessageQueue
         var headers = new NatsHeaders[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {
-            headers[i] = LaneHeaders(messages[i].Id, messages[i].MaxRetries, enqueuedAt, attemptBase: 1);
+            headers[i] = LaneHeaders(messages[i].Id, messages[i].MaxRetries, enqueuedAt, copyAttempt: null);
             if (msgIdBase is not null) headers[i][NatsHeaderNames.NatsMsgId] = $"{msgIdBase}:{i}";
             // Before anything is claimed or sent: the server would close the connection on an oversized message.
             ThrowIfTooLarge(messages[i], headers[i]);
@@ -275,7 +275,8 @@ public sealed class NatsMessageQueue : IMessageQueue
         ack.EnsureSuccess();
     }
 
-    internal static NatsHeaders LaneHeaders(string id, int maxRetries, string enqueuedAtMs, int attemptBase)
+    /// <param name="copyAttempt">Null for a message as its publisher stores it; for a copy, the attempt it carries.</param>
+    internal static NatsHeaders LaneHeaders(string id, int maxRetries, string enqueuedAtMs, int? copyAttempt)
     {
         var h = new NatsHeaders
         {
@@ -283,7 +284,7 @@ public sealed class NatsMessageQueue : IMessageQueue
             [NatsHeaderNames.MaxRetries] = NatsHeaderNames.Number(maxRetries),
             [NatsHeaderNames.EnqueuedAt] = enqueuedAtMs,
         };
-        if (attemptBase != 1) h[NatsHeaderNames.AttemptBase] = NatsHeaderNames.Number(attemptBase);
+        if (copyAttempt is { } attempt) h[NatsHeaderNames.AttemptBase] = NatsHeaderNames.Number(attempt);
         return h;
     }
 
@@ -435,7 +436,7 @@ public sealed class NatsMessageQueue : IMessageQueue
             NatsHeaderNames.Get(h, NatsHeaderNames.Id) ?? $"nats-deferred-{msg.Metadata?.Sequence.Stream ?? 0}",
             NatsHeaderNames.GetInt(h, NatsHeaderNames.MaxRetries, _options.MaxRetries),
             NatsHeaderNames.Get(h, NatsHeaderNames.EnqueuedAt) ?? NatsHeaderNames.Number(nowMs),
-            NatsHeaderNames.GetInt(h, NatsHeaderNames.AttemptBase, 1));
+            copyAttempt: NatsHeaderNames.GetInt(h, NatsHeaderNames.AttemptBase, 1));
         await PublishToLaneAsync(lane, msg.Data ?? [], headers, ct).ConfigureAwait(false);
         await msg.AckAsync(Confirmed, ct).ConfigureAwait(false);
     }
@@ -462,6 +463,7 @@ public sealed class NatsMessageQueue : IMessageQueue
             Priority = lane,
             Body = msg.Data ?? [],
             Attempt = NatsHeaderNames.GetInt(headers, NatsHeaderNames.AttemptBase, 1) + Math.Max(0, delivered - 1),
+            Untouched = delivered == 1 && NatsHeaderNames.Get(headers, NatsHeaderNames.AttemptBase) is null,
             MaxRetries = NatsHeaderNames.GetInt(headers, NatsHeaderNames.MaxRetries, _options.MaxRetries),
             EnqueuedAt = enqueuedMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(enqueuedMs) : null,
             Handle = new NatsLease(lane, msg, seq),
@@ -537,7 +539,7 @@ public sealed class NatsMessageQueue : IMessageQueue
             var original = lease.Msg.Headers;
             var enqueued = NatsHeaderNames.Get(original, NatsHeaderNames.EnqueuedAt)
                            ?? NatsHeaderNames.Number(_time.GetUtcNow().ToUnixTimeMilliseconds());
-            var headers = LaneHeaders(delivery.MessageId, delivery.MaxRetries, enqueued, delivery.Attempt);
+            var headers = LaneHeaders(delivery.MessageId, delivery.MaxRetries, enqueued, copyAttempt: delivery.Attempt);
             await PublishToLaneAsync(lease.Lane, delivery.Body, headers, ct).ConfigureAwait(false);
             await lease.Msg.AckAsync(Confirmed, ct).ConfigureAwait(false);
         }
@@ -564,7 +566,7 @@ public sealed class NatsMessageQueue : IMessageQueue
             var original = lease.Msg.Headers;
             var now = _time.GetUtcNow();
             var enqueued = NatsHeaderNames.Get(original, NatsHeaderNames.EnqueuedAt) ?? NatsHeaderNames.Number(now.ToUnixTimeMilliseconds());
-            var headers = LaneHeaders(delivery.MessageId, delivery.MaxRetries, enqueued, delivery.Attempt);
+            var headers = LaneHeaders(delivery.MessageId, delivery.MaxRetries, enqueued, copyAttempt: delivery.Attempt);
             headers[NatsHeaderNames.Lane] = lease.Lane.ToWire();
             headers[NatsHeaderNames.DueAt] = NatsHeaderNames.Number((now + delay).ToUnixTimeMilliseconds());
             var ack = await _js.PublishAsync(_names.DeferredSubject, delivery.Body, headers: headers, cancellationToken: ct).ConfigureAwait(false);
