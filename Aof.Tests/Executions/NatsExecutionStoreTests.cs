@@ -33,6 +33,25 @@ public sealed class NatsExecutionStoreTests(NatsServerFixture nats) : ExecutionS
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task An_existing_bucket_keeps_what_the_operator_set_and_takes_the_retention()
+    {
+        // An operator capped the bucket's size (on a cluster: also replicas, placement); a starting process must not undo it.
+        var kv = new NatsKVContext(new NatsJSContext(nats.Connection));
+        await kv.CreateStoreAsync(new NatsKVConfig($"{_prefix}-executions")
+        {
+            MaxBytes = 64L << 20, MaxAge = TimeSpan.FromHours(9), History = 1, Storage = NatsKVStorageType.File,
+        });
+
+        var store = new NatsExecutionStore(nats.Connection, new ExecutionOptions { RetentionHours = 2 }, _prefix);
+        await store.RecordQueuedAsync([new ExecutionRecord { Id = "r1", TriggerName = "t" }], Ct);
+
+        var config = (await (await kv.GetStoreAsync($"{_prefix}-executions")).GetStatusAsync()).Info.Config;
+        Assert.Equal(64L << 20, config.MaxBytes);
+        Assert.Equal(TimeSpan.FromHours(2), config.MaxAge);
+        Assert.Equal("t", (await store.GetAsync("r1", Ct))!.TriggerName);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task Concurrent_writers_to_one_record_all_land()
     {
         var store = new NatsExecutionStore(nats.Connection, new ExecutionOptions(), _prefix);

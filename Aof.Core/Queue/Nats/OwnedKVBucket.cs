@@ -1,12 +1,13 @@
 using NATS.Client.Core;
 using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
 using NATS.Client.KeyValueStore;
 
 namespace Aof.Core.Queue.Nats;
 
 /// <summary>
 /// A JetStream KV bucket AOF owns (execution records, rate limits): created or updated to <see cref="NatsKVConfig"/>
-/// on first use, once per process. Calls that fail because NATS cannot be reached become
+/// on first use, once per process. An existing bucket keeps what an operator set on it (see <see cref="WithOperatorSettingsAsync"/>). Calls that fail because NATS cannot be reached become
 /// <see cref="QueueUnavailableException"/> naming the store, so callers answer "unavailable", not "error".
 /// </summary>
 internal sealed class OwnedKVBucket(INatsConnection connection, NatsKVConfig config, string storeName)
@@ -24,12 +25,40 @@ internal sealed class OwnedKVBucket(INatsConnection connection, NatsKVConfig con
         await _createLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            return _bucket ??= await Guard(new NatsKVContext(new NatsJSContext(connection)).CreateOrUpdateStoreAsync(config, ct), ct).ConfigureAwait(false);
+            if (_bucket is { } created) return created;
+            var js = new NatsJSContext(connection);
+            var wanted = await Guard(WithOperatorSettingsAsync(js, ct), ct).ConfigureAwait(false);
+            return _bucket = await Guard(new NatsKVContext(js).CreateOrUpdateStoreAsync(wanted, ct), ct).ConfigureAwait(false);
         }
         finally
         {
             _createLock.Release();
         }
+    }
+
+    /// <summary>
+    /// Ours are the settings the store depends on (max age = retention, history, storage); replicas, placement, a size
+    /// cap and compression are the operator's: on an existing bucket they are carried over, so a bucket scaled to three
+    /// replicas on a cluster is not scaled back to one by the next process that starts. A new bucket gets ours alone.
+    /// </summary>
+    private async ValueTask<NatsKVConfig> WithOperatorSettingsAsync(NatsJSContext js, CancellationToken ct)
+    {
+        StreamConfig existing;
+        try
+        {
+            existing = (await js.GetStreamAsync("KV_" + config.Bucket, cancellationToken: ct).ConfigureAwait(false)).Info.Config;
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            return config;
+        }
+        return config with
+        {
+            NumberOfReplicas = existing.NumReplicas,
+            Placement = existing.Placement,
+            MaxBytes = existing.MaxBytes,
+            Compression = existing.Compression == StreamConfigCompression.S2,
+        };
     }
 
     /// <summary>The error of a failed KV result: "unavailable" when NATS could not be reached, else as it is.</summary>
