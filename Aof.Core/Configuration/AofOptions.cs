@@ -85,6 +85,13 @@ public sealed class WorkerOptions
     /// <summary>On SIGTERM: how long in-flight executions may take to finish.</summary>
     public int DrainTimeoutSecs { get; set; } = 30;
 
+    /// <summary>
+    /// For a message on its first delivery as published (NATS), how long its execution runs before its record says
+    /// running: one that ends sooner gets its record written once, with the outcome, instead of twice. 0 writes the
+    /// running record at the start. Other deliveries (and Redis) always write it at the start.
+    /// </summary>
+    public int RunningRecordDelayMs { get; set; } = 200;
+
     /// <summary>Consumer name; defaults to host name + process id.</summary>
     public string? Name { get; set; }
 }

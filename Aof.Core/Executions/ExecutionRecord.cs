@@ -44,6 +44,16 @@ public sealed class ExecutionRecord
     public string? DeadLetterReason { get; set; }
     public string? Worker { get; set; }
 
+    /// <summary>
+    /// An untouched delivery's record is written whole (<see cref="IExecutionStore.RecordUntouchedAsync"/>) as running or
+    /// with the outcome of an execution that ended before that: any other status is a caller's mistake.
+    /// </summary>
+    public void RequireUntouchedStatus()
+    {
+        if (Status is not (ExecutionStatus.Running or ExecutionStatus.Succeeded or ExecutionStatus.Rejected))
+            throw new ArgumentException($"an untouched delivery's record is written whole as running, succeeded or rejected, not {Status}");
+    }
+
     /// <summary>The record a message starts with, from its envelope: what the publisher knows when it stores it.</summary>
     public static ExecutionRecord QueuedFor(EventEnvelope envelope) => new()
     {

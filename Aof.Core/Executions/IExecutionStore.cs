@@ -16,12 +16,24 @@ public interface IExecutionStore
     Task RecordRunningAsync(string id, int attempt, string worker, DateTimeOffset startedAt, CancellationToken ct);
 
     /// <summary>
-    /// Running, for a delivery its queue reports <see cref="Queue.Delivery.Untouched"/>: the record can hold at most the
-    /// publisher's <see cref="ExecutionRecord.QueuedFor"/>, all of which <paramref name="running"/> repeats, so a store
-    /// may write it whole without reading first (NATS KV: one write instead of a read and a conditional write).
+    /// The whole record of a delivery its queue reports <see cref="Queue.Delivery.Untouched"/>: the record can hold at
+    /// most the publisher's <see cref="ExecutionRecord.QueuedFor"/>, all of which <paramref name="record"/> repeats (and,
+    /// for an outcome, what the ended execution itself wrote, which the outcome supersedes), so a store may write it
+    /// whole without reading first (NATS KV: one write instead of a read and a conditional write).
+    /// Its status is <see cref="ExecutionStatus.Running"/>, or the outcome (<see cref="ExecutionStatus.Succeeded"/>,
+    /// <see cref="ExecutionStatus.Rejected"/> with the reason as error) of an execution that ended before its running
+    /// record was written; output is truncated as for <see cref="RecordSucceededAsync"/>.
     /// </summary>
-    Task RecordFirstRunAsync(ExecutionRecord running, CancellationToken ct) =>
-        RecordRunningAsync(running.Id, running.Attempts, running.Worker ?? "", running.StartedAt ?? DateTimeOffset.UtcNow, ct);
+    async Task RecordUntouchedAsync(ExecutionRecord record, CancellationToken ct)
+    {
+        record.RequireUntouchedStatus();
+        await RecordRunningAsync(record.Id, record.Attempts, record.Worker ?? "", record.StartedAt ?? DateTimeOffset.UtcNow, ct);
+        var finishedAt = record.FinishedAt ?? DateTimeOffset.UtcNow;
+        if (record.Status == ExecutionStatus.Succeeded)
+            await RecordSucceededAsync(record.Id, record.Output, finishedAt, ct);
+        else if (record.Status == ExecutionStatus.Rejected)
+            await RecordRejectedAsync(record.Id, record.Output, record.Error ?? "", finishedAt, ct);
+    }
 
     /// <summary>Output is truncated to <see cref="ExecutionOptions.OutputLimitBytes"/> by the store.</summary>
     Task RecordSucceededAsync(string id, string? output, DateTimeOffset finishedAt, CancellationToken ct);

@@ -19,4 +19,7 @@ public sealed class FlowTargetExecutor(ResourceCatalog catalog, FlowExecutor flo
         var result = await flows.ExecuteAsync(flow, request, ct);
         return new ExecutionResult(result.OutputText) { DeferFor = result.DeferFor, Rejected = result.Rejected };
     }
+
+    public bool MaySuspend(EventEnvelope envelope) =>
+        catalog.Flows.TryGetValue(envelope.Target.Name, out var flow) && flows.MaySuspend(flow);
 }

@@ -8,4 +8,7 @@ public interface ITargetExecutor
     TargetKind Kind { get; }
 
     Task<ExecutionResult> ExecuteAsync(ExecutionRequest request, CancellationToken ct);
+
+    /// <summary>Whether executing <paramref name="envelope"/> may suspend it (a flow's Wait or Approval), which writes to its execution record.</summary>
+    bool MaySuspend(EventEnvelope envelope) => false;
 }

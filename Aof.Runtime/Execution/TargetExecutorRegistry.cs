@@ -27,4 +27,6 @@ public sealed class TargetExecutorRegistry
 
     public Task<ExecutionResult> ExecuteAsync(ExecutionRequest request, CancellationToken ct) =>
         Get(request.Envelope.Target.Kind).ExecuteAsync(request, ct);
+
+    public bool MaySuspend(EventEnvelope envelope) => Get(envelope.Target.Kind).MaySuspend(envelope);
 }

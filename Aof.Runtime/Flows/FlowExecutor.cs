@@ -59,7 +59,7 @@ public sealed class FlowExecutor
         var current = StartNode;
         NodeResult? last = null;
 
-        if (_durable is not null && CanSuspend(walk) && await _durable.LoadAsync(request.ExecutionId, flow.Name, ct) is var (checkpoint, entry))
+        if (_durable is not null && MaySuspend(flow) && await _durable.LoadAsync(request.ExecutionId, flow.Name, ct) is var (checkpoint, entry))
         {
             if (!walk.Nodes.ContainsKey(checkpoint.Node))
                 throw Permanent(flow, $"cannot resume at node '{checkpoint.Node}': the flow no longer has it");
@@ -105,9 +105,10 @@ public sealed class FlowExecutor
         return await ForkAsync(walk, node, result, context, ct);
     }
 
-    private bool CanSuspend(Walk walk)
+    /// <summary>Whether <paramref name="flow"/> holds a node that may suspend it (Wait, Approval): only such a flow writes to its execution record.</summary>
+    public bool MaySuspend(AgentFlowResource flow)
     {
-        foreach (var node in walk.Nodes.Values)
+        foreach (var node in flow.Nodes)
             if (_handlers.GetValueOrDefault(node.Type) is { CanSuspend: true }) return true;
         return false;
     }

@@ -42,6 +42,7 @@ public sealed partial class QueueProcessor : BackgroundService
     private readonly AofOptions _options;
     private readonly RetryPolicy _retry;
     private readonly LeaseKeeper _leases;
+    private readonly TimeSpan _runningRecordDelay;
 
     // Null when no limit is configured: the hot path then makes no extra call.
     private readonly TenantRateLimiter? _limiter;
@@ -79,6 +80,7 @@ public sealed partial class QueueProcessor : BackgroundService
         _retry = new RetryPolicy(_options.Queue);
         _destinations = new ProcessingTelemetry.Destinations(_options.Queue);
         _leases = new LeaseKeeper(queue, _options.Queue.VisibilityTimeout, logger);
+        _runningRecordDelay = TimeSpan.FromMilliseconds(Math.Max(0, _options.Worker.RunningRecordDelayMs));
         _buffer = Channel.CreateBounded<Delivery>(new BoundedChannelOptions(_prefetch) { SingleWriter = true });
         _bufferSlots = new SemaphoreSlim(_prefetch);
         WorkerName = string.IsNullOrWhiteSpace(_options.Worker.Name)
@@ -341,9 +343,15 @@ public sealed partial class QueueProcessor : BackgroundService
     {
         var targetKind = envelope.Target.KindWire;
         using var activity = ProcessingTelemetry.StartProcess(envelope, delivery, _queue.Backend, _destinations);
-        // The running record is sent now but awaited only before settling: the execution does not need it, and
-        // the commands of one connection reach Redis in order, so it still lands before the final record.
-        var running = RecordAsync(() => RecordRunningAsync(delivery, envelope));
+        var startedAt = DateTimeOffset.UtcNow;
+        var untouched = UntouchedRecord(delivery, envelope, startedAt);
+        // A flow that may suspend writes to its own record, which a later whole write would undo: its running record comes first.
+        var holdRunning = untouched is not null && _runningRecordDelay > TimeSpan.Zero && !_executors.MaySuspend(envelope);
+
+        // The running record is sent before the execution starts but awaited only before settling: the execution does
+        // not need it, and the commands of one connection reach Redis in order, so it still lands before the final record.
+        // An untouched delivery's is held back instead (HoldRunningRecordAsync); true once a running record is written.
+        var running = holdRunning ? null : RecordRunningAsync(delivery, untouched, startedAt);
 
         var taskTimeout = TimeSpan.FromSeconds(Math.Max(1, _options.Runtime.TaskTimeoutSecs));
         using var execution = CancellationTokenSource.CreateLinkedTokenSource(_executions.Token);
@@ -352,8 +360,10 @@ public sealed partial class QueueProcessor : BackgroundService
         {
             // WaitAsync: an executor that ignores its token still cannot hold the delivery past the timeout.
             var request = new ExecutionRequest(envelope, delivery.Attempt, delivery.Body) { ExecutionId = delivery.MessageId, Worker = WorkerName };
-            var result = await _executors.ExecuteAsync(request, execution.Token).WaitAsync(execution.Token);
-            await running;
+            var executing = _executors.ExecuteAsync(request, execution.Token).WaitAsync(execution.Token);
+            running ??= HoldRunningRecordAsync(executing, delivery, untouched!, startedAt);
+            var result = await executing;
+            var runningWritten = await running;
             if (result.DeferFor is { } delay)
             {
                 // A suspended flow (Wait, Approval): its state is in the store; the message sleeps, no worker holds it.
@@ -361,21 +371,21 @@ public sealed partial class QueueProcessor : BackgroundService
                 activity?.SetTag("aof.outcome", Deferred);
                 return;
             }
-            await SettleAsync(delivery, () => SucceedAsync(delivery, envelope, result, started));
+            await SettleAsync(delivery, () => SucceedAsync(delivery, envelope, result, runningWritten ? null : untouched, started));
             activity?.SetTag("aof.outcome", result.Rejected is null ? ProcessingTelemetry.Succeeded : ExecutionStatus.Rejected);
         }
         catch (PermanentExecutionException ex)
         {
             LogPermanentFailure(delivery.MessageId, envelope.Target.ToString(), ex.Reason, ex.Message);
             ProcessingTelemetry.Fail(activity, ex, ProcessingTelemetry.DeadLettered);
-            await running;
+            await EnsureRunningRecordAsync(running, delivery, untouched, startedAt);
             await SettleAsync(delivery, () => DeadLetterAsync(delivery, ex.Reason, ex.Message, targetKind, started));
         }
         catch (OperationCanceledException) when (_executions.IsCancellationRequested)
         {
             // Drain timeout: the execution was cut short by our own shutdown, not by the message. Give it back as it was.
             activity?.SetTag("aof.outcome", "released");
-            await running;
+            if (running is not null) await running;
             await ReleaseAsync(delivery);
         }
         catch (Exception ex)
@@ -383,32 +393,61 @@ public sealed partial class QueueProcessor : BackgroundService
             var error = ex is OperationCanceledException && execution.IsCancellationRequested
                 ? $"timed out after {taskTimeout.TotalSeconds:0}s (runtime.task_timeout_secs)"
                 : ex.Message;
-            await running;
+            await EnsureRunningRecordAsync(running, delivery, untouched, startedAt);
             await SettleAsync(delivery, () => RetryAsync(delivery, envelope, error, activity, ex, started));
         }
     }
 
-    private Task RecordRunningAsync(Delivery delivery, EventEnvelope envelope)
+    /// <summary>
+    /// The record of a delivery untouched since its publish, as running; null for any other delivery. The record is
+    /// keyed by the message id, which the envelope repeats for every message the gateway publishes.
+    /// </summary>
+    private ExecutionRecord? UntouchedRecord(Delivery delivery, EventEnvelope envelope, DateTimeOffset startedAt)
     {
-        // The record is keyed by the message id, which the envelope repeats for every message the gateway publishes.
-        if (!delivery.Untouched || envelope.Id != delivery.MessageId)
-            return _store.RecordRunningAsync(delivery.MessageId, delivery.Attempt, WorkerName, DateTimeOffset.UtcNow, _abort.Token);
-        var running = ExecutionRecord.QueuedFor(envelope);
-        running.Status = ExecutionStatus.Running;
-        running.Attempts = delivery.Attempt;
-        running.Worker = WorkerName;
-        running.StartedAt = DateTimeOffset.UtcNow;
-        return _store.RecordFirstRunAsync(running, _abort.Token);
+        if (!delivery.Untouched || envelope.Id != delivery.MessageId) return null;
+        var record = ExecutionRecord.QueuedFor(envelope);
+        record.Status = ExecutionStatus.Running;
+        record.Attempts = delivery.Attempt;
+        record.Worker = WorkerName;
+        record.StartedAt = startedAt;
+        return record;
     }
 
-    private async Task SucceedAsync(Delivery delivery, EventEnvelope envelope, ExecutionResult result, long started)
+    /// <summary>Writes the running record now: whole when the delivery is untouched, else as an update. Always true.</summary>
+    private async Task<bool> RecordRunningAsync(Delivery delivery, ExecutionRecord? untouched, DateTimeOffset startedAt)
+    {
+        await RecordAsync(() => untouched is not null
+            ? _store.RecordUntouchedAsync(untouched, _abort.Token)
+            : _store.RecordRunningAsync(delivery.MessageId, delivery.Attempt, WorkerName, startedAt, _abort.Token));
+        return true;
+    }
+
+    /// <summary>
+    /// An untouched delivery's running record waits for <see cref="WorkerOptions.RunningRecordDelayMs"/>: an execution
+    /// that ends within it gets its record in one write, with the outcome. True when a running record was written.
+    /// </summary>
+    private async Task<bool> HoldRunningRecordAsync(Task executing, Delivery delivery, ExecutionRecord untouched, DateTimeOffset startedAt)
+    {
+        if (!executing.IsCompleted)
+            await executing.WaitAsync(_runningRecordDelay).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (executing.IsCompleted) return false;
+        return await RecordRunningAsync(delivery, untouched, startedAt);
+    }
+
+    /// <summary>Before a failure is recorded: the running record it builds on (attempt, worker, start), if it was held back.</summary>
+    private async Task EnsureRunningRecordAsync(Task<bool>? running, Delivery delivery, ExecutionRecord? untouched, DateTimeOffset startedAt)
+    {
+        if (running is null || !await running)
+            await RecordRunningAsync(delivery, untouched, startedAt);
+    }
+
+    /// <param name="untouched">The running record when it was held back: the outcome is then written whole in one write.</param>
+    private async Task SucceedAsync(Delivery delivery, EventEnvelope envelope, ExecutionResult result, ExecutionRecord? untouched, long started)
     {
         // Ack and record are pipelined (sent together, one round trip). Should the ack fail, the message is redelivered
         // after its lease and runs again, which rewrites the record as running and then succeeded: at-least-once holds.
         var ack = _queue.AckAsync(delivery, _abort.Token);
-        var recorded = result.Rejected is { } reason
-            ? RecordAsync(() => _store.RecordRejectedAsync(delivery.MessageId, result.Output, reason, DateTimeOffset.UtcNow, _abort.Token))
-            : RecordAsync(() => _store.RecordSucceededAsync(delivery.MessageId, result.Output, DateTimeOffset.UtcNow, _abort.Token));
+        var recorded = RecordAsync(() => RecordOutcomeAsync(delivery, result, untouched));
         try
         {
             await ack;
@@ -420,6 +459,22 @@ public sealed partial class QueueProcessor : BackgroundService
         ProcessingTelemetry.Record(ProcessingTelemetry.Succeeded, envelope.Target.KindWire, Stopwatch.GetElapsedTime(started));
         ProcessingTelemetry.RecordEndToEnd(delivery, envelope.Target.KindWire);
         LogSucceeded(delivery.MessageId, envelope.Target, delivery.Attempt);
+    }
+
+    private Task RecordOutcomeAsync(Delivery delivery, ExecutionResult result, ExecutionRecord? untouched)
+    {
+        var finishedAt = DateTimeOffset.UtcNow;
+        if (untouched is not null)
+        {
+            untouched.Status = result.Rejected is null ? ExecutionStatus.Succeeded : ExecutionStatus.Rejected;
+            untouched.Output = result.Output;
+            untouched.Error = result.Rejected;
+            untouched.FinishedAt = finishedAt;
+            return _store.RecordUntouchedAsync(untouched, _abort.Token);
+        }
+        return result.Rejected is { } reason
+            ? _store.RecordRejectedAsync(delivery.MessageId, result.Output, reason, finishedAt, _abort.Token)
+            : _store.RecordSucceededAsync(delivery.MessageId, result.Output, finishedAt, _abort.Token);
     }
 
     private async Task DeadLetterAsync(Delivery delivery, string reason, string error, string targetKind, long started)

@@ -83,7 +83,7 @@ public abstract class ExecutionStoreContractTests
         var queued = Queued(id);
         if (queuedFirst) await store.RecordQueuedAsync([queued], Ct);
         var started = DateTimeOffset.UtcNow;
-        await store.RecordFirstRunAsync(Running(queued, "w1", started), Ct);
+        await store.RecordUntouchedAsync(Running(queued, "w1", started), Ct);
         if (!queuedFirst) await store.RecordQueuedAsync([queued], Ct); // the gateway's write, landing late
 
         var r = await store.GetAsync(id, Ct);
@@ -98,6 +98,48 @@ public abstract class ExecutionStoreContractTests
         r = await store.GetAsync(id, Ct);
         Assert.Equal((ExecutionStatus.Succeeded, "done", 1000L), (r!.Status, r.Output, r.DurationMs));
         Assert.Equal("d-" + id, r.DeliveryId);
+    }
+
+    [Theory(Timeout = TestTimeoutMs)]
+    [InlineData(false, ExecutionStatus.Succeeded)]
+    [InlineData(true, ExecutionStatus.Succeeded)]
+    [InlineData(true, ExecutionStatus.Rejected)]
+    public async Task An_outcome_written_whole_holds_the_queued_and_running_facts_and_cuts_the_output(bool queuedFirst, string status)
+    {
+        var store = await CreateStoreAsync(new ExecutionOptions { OutputLimitBytes = 8 });
+        var id = Guid.NewGuid().ToString("N");
+        var queued = Queued(id);
+        if (queuedFirst) await store.RecordQueuedAsync([queued], Ct);
+        var started = DateTimeOffset.UtcNow;
+        var outcome = Running(queued, "w1", started);
+        outcome.Status = status;
+        outcome.Output = "0123456789";
+        outcome.FinishedAt = started.AddMilliseconds(40);
+        if (status == ExecutionStatus.Rejected) outcome.Error = "rejected by bob";
+        await store.RecordUntouchedAsync(outcome, Ct);
+        if (!queuedFirst) await store.RecordQueuedAsync([queued], Ct); // the gateway's write, landing late
+
+        var r = await store.GetAsync(id, Ct);
+        Assert.Equal((status, "01234567", true), (r!.Status, r.Output, r.OutputTruncated));
+        Assert.Equal((1, "w1", 40L), (r.Attempts, r.Worker, r.DurationMs));
+        Assert.Equal(status == ExecutionStatus.Rejected ? "rejected by bob" : null, r.Error);
+        Assert.Equal(("pr-review", "flow/github-pr-review", "o/r", "d-" + id), (r.TriggerName, r.Target, r.Repo, r.DeliveryId));
+        Assert.Equal(queued.QueuedAt!.Value.ToUnixTimeMilliseconds(), r.QueuedAt!.Value.ToUnixTimeMilliseconds());
+    }
+
+    [Theory(Timeout = TestTimeoutMs)]
+    [InlineData(ExecutionStatus.Queued)]
+    [InlineData(ExecutionStatus.Failed)]
+    [InlineData(ExecutionStatus.WaitingApproval)]
+    public async Task Only_running_and_an_outcome_are_written_whole(string status)
+    {
+        var store = await CreateStoreAsync(new ExecutionOptions());
+        var id = Guid.NewGuid().ToString("N");
+        var record = Running(Queued(id), "w1", DateTimeOffset.UtcNow);
+        record.Status = status;
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => store.RecordUntouchedAsync(record, Ct));
+        Assert.Contains(status, error.Message);
+        Assert.Null(await store.GetAsync(id, Ct));
     }
 
     private static ExecutionRecord Running(ExecutionRecord queued, string worker, DateTimeOffset started) => new()

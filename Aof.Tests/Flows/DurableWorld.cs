@@ -101,6 +101,7 @@ public sealed class DurableWorld : IAsyncDisposable
             Concurrency = concurrency ?? Options.Worker.Concurrency,
             Prefetch = concurrency ?? Options.Worker.Prefetch,
             DrainTimeoutSecs = Options.Worker.DrainTimeoutSecs,
+            RunningRecordDelayMs = Options.Worker.RunningRecordDelayMs,
             Name = name,
         },
     };

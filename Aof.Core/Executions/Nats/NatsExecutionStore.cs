@@ -86,28 +86,36 @@ public sealed class NatsExecutionStore : IExecutionStore
     /// A blind put of the whole record. The gateway's queued record, if it lands later, finds the key taken and merges
     /// without moving the status back (see <see cref="RecordQueuedAsync"/>).
     /// </summary>
-    public async Task RecordFirstRunAsync(ExecutionRecord running, CancellationToken ct)
+    public async Task RecordUntouchedAsync(ExecutionRecord record, CancellationToken ct)
     {
+        record.RequireUntouchedStatus();
         var bucket = await _bucket.GetAsync(ct).ConfigureAwait(false);
-        var key = NatsNames.Token(running.Id);
+        var key = NatsNames.Token(record.Id);
+        var output = OutputTruncation.Truncate(record.Output, _options.OutputLimitBytes, out var truncated);
         var stored = new StoredRecord
         {
-            Status = ExecutionStatus.Running,
-            TriggerName = running.TriggerName,
-            Target = running.Target,
-            Platform = running.Platform,
-            EventType = running.EventType,
-            Action = running.Action,
-            Repo = running.Repo,
-            DeliveryId = running.DeliveryId,
-            QueuedAt = running.QueuedAt is { } q ? Ms(q) : null,
-            Attempts = running.Attempts,
-            Worker = running.Worker,
-            StartedAt = running.StartedAt is { } s ? Ms(s) : null,
+            Status = record.Status,
+            TriggerName = record.TriggerName,
+            Target = record.Target,
+            Platform = record.Platform,
+            EventType = record.EventType,
+            Action = record.Action,
+            Repo = record.Repo,
+            DeliveryId = record.DeliveryId,
+            QueuedAt = record.QueuedAt is { } q ? Ms(q) : null,
+            Attempts = record.Attempts,
+            Worker = record.Worker,
+            StartedAt = record.StartedAt is { } s ? Ms(s) : null,
+            FinishedAt = record.FinishedAt is { } f ? Ms(f) : null,
+            Output = output,
+            OutputTruncated = truncated,
+            Error = record.Error,
         };
+        stored.ComputeDuration();
         var json = JsonSerializer.SerializeToUtf8Bytes(stored, ExecutionJsonContext.Default.StoredRecord);
         var revision = await _bucket.Guard(bucket.PutAsync(key, json, cancellationToken: ct), ct).ConfigureAwait(false);
-        Remember(key, revision, stored, rememberForNextWrite: true);
+        // Only a running record is followed by another write of this worker (its outcome).
+        Remember(key, revision, stored, rememberForNextWrite: record.Status == ExecutionStatus.Running);
     }
 
     public Task RecordSucceededAsync(string id, string? output, DateTimeOffset finishedAt, CancellationToken ct) =>
