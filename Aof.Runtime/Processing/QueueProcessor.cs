@@ -19,6 +19,8 @@ namespace Aof.Runtime.Processing;
 /// execute within <see cref="RuntimeOptions.TaskTimeoutSecs"/>, then ack, retry with backoff (nack), or dead-letter.
 /// On stop: fetching stops at once, buffered deliveries are released to other workers immediately, in-flight
 /// executions get <see cref="WorkerOptions.DrainTimeoutSecs"/> to finish and are cancelled and released after that.
+/// A delivery untouched since its publish (<see cref="Delivery.Untouched"/>) has its record written whole, and its
+/// running record held back for <see cref="WorkerOptions.RunningRecordDelayMs"/>, so a short execution costs one write.
 /// With tenant rate limits configured, a delivery is admitted by the <see cref="TenantRateLimiter"/> before it runs;
 /// one that is refused is deferred (attempt unchanged) until its tenant has room again.
 /// </summary>
