@@ -91,26 +91,9 @@ public sealed class NatsExecutionStore : IExecutionStore
         record.RequireUntouchedStatus();
         var bucket = await _bucket.GetAsync(ct).ConfigureAwait(false);
         var key = NatsNames.Token(record.Id);
-        var output = OutputTruncation.Truncate(record.Output, _options.OutputLimitBytes, out var truncated);
-        var stored = new StoredRecord
-        {
-            Status = record.Status,
-            TriggerName = record.TriggerName,
-            Target = record.Target,
-            Platform = record.Platform,
-            EventType = record.EventType,
-            Action = record.Action,
-            Repo = record.Repo,
-            DeliveryId = record.DeliveryId,
-            QueuedAt = record.QueuedAt is { } q ? Ms(q) : null,
-            Attempts = record.Attempts,
-            Worker = record.Worker,
-            StartedAt = record.StartedAt is { } s ? Ms(s) : null,
-            FinishedAt = record.FinishedAt is { } f ? Ms(f) : null,
-            Output = output,
-            OutputTruncated = truncated,
-            Error = record.Error,
-        };
+        var stored = StoredRecord.From(record);
+        stored.Output = OutputTruncation.Truncate(record.Output, _options.OutputLimitBytes, out var truncated);
+        stored.OutputTruncated = truncated;
         stored.ComputeDuration();
         var json = JsonSerializer.SerializeToUtf8Bytes(stored, ExecutionJsonContext.Default.StoredRecord);
         var revision = await _bucket.Guard(bucket.PutAsync(key, json, cancellationToken: ct), ct).ConfigureAwait(false);
@@ -303,6 +286,29 @@ internal sealed class StoredRecord
     public void ComputeDuration() =>
         DurationMs = StartedAt is { } s && FinishedAt is { } f ? Math.Max(0, f - s) : null;
 
+    /// <summary>Every field of <paramref name="record"/> as it is stored (output as given: the store cuts it first).</summary>
+    public static StoredRecord From(ExecutionRecord record) => new()
+    {
+        Status = record.Status,
+        TriggerName = record.TriggerName,
+        Target = record.Target,
+        Platform = record.Platform,
+        EventType = record.EventType,
+        Action = record.Action,
+        Repo = record.Repo,
+        DeliveryId = record.DeliveryId,
+        Attempts = record.Attempts,
+        QueuedAt = Ms(record.QueuedAt),
+        StartedAt = Ms(record.StartedAt),
+        FinishedAt = Ms(record.FinishedAt),
+        DurationMs = record.DurationMs,
+        Output = record.Output,
+        OutputTruncated = record.OutputTruncated,
+        Error = record.Error,
+        DeadLetterReason = record.DeadLetterReason,
+        Worker = record.Worker,
+    };
+
     public ExecutionRecord ToRecord(string id) => new()
     {
         Id = id,
@@ -327,6 +333,8 @@ internal sealed class StoredRecord
     };
 
     private static DateTimeOffset? Time(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
+
+    private static long? Ms(DateTimeOffset? t) => t?.ToUnixTimeMilliseconds();
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
