@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Text.Json;
+using Aof.Core.Serialization;
 
 namespace Aof.Core.Events;
 
@@ -12,10 +12,8 @@ public sealed class EnvelopeFormatException(string message, Exception? inner = n
 /// </summary>
 public static class EnvelopeCodec
 {
-    public static byte[] Serialize(EventEnvelope e)
-    {
-        var buffer = new ArrayBufferWriter<byte>(512 + e.Payload.Length);
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+    public static byte[] Serialize(EventEnvelope e) =>
+        ThreadJsonWriter.ToArray(e, 1024 + e.Payload.Length, static (w, e) =>
         {
             w.WriteStartObject();
             w.WriteString("id", e.Id);
@@ -47,9 +45,7 @@ public static class EnvelopeCodec
             WriteOptional(w, "text", m.Text);
             w.WriteEndObject();
             w.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
+        });
 
     private static void WriteOptional(Utf8JsonWriter w, string name, string? value)
     {

@@ -1,7 +1,6 @@
-using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using Aof.Core.Serialization;
 using Aof.Core.Queue.Redis;
 using StackExchange.Redis;
 
@@ -237,18 +236,14 @@ public sealed class RedisExecutionStore : IExecutionStore
     /// A queued record as the JSON object (field -> string value) that <see cref="Queue.Redis.RedisMessageQueue"/>'s
     /// publish script stores in <see cref="RedisKeys.Queued"/>; its fields are the hash fields the record gets.
     /// </summary>
-    internal static string QueuedJson(ExecutionRecord r, DateTimeOffset now)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
+    internal static byte[] QueuedJson(ExecutionRecord r, DateTimeOffset now) =>
+        ThreadJsonWriter.ToArray((r, now), 512, static (w, s) =>
         {
             w.WriteStartObject();
-            w.WriteString(FQueuedAt, Ms(r.QueuedAt ?? now).ToString(CultureInfo.InvariantCulture));
-            foreach (var (field, value) in Description(r)) w.WriteString(field, value);
+            w.WriteString(FQueuedAt, Ms(s.r.QueuedAt ?? s.now).ToString(CultureInfo.InvariantCulture));
+            foreach (var (field, value) in Description(s.r)) w.WriteString(field, value);
             w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+        });
 
     private static IEnumerable<HashEntry> ParseQueued(string json)
     {
