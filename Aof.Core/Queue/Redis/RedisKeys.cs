@@ -26,6 +26,7 @@ public sealed class RedisKeys
         DeadLetters = _tag + ":dlq";
         DeadLetterIndex = _tag + ":dlq:index";
         Queued = _tag + ":queued";
+        ExecutionPrefix = _tag + ":exec:";
     }
 
     /// <summary>The lane streams, indexed by <see cref="Priority"/>.</summary>
@@ -54,5 +55,8 @@ public sealed class RedisKeys
 
     public RedisKey Dedup(string key) => $"{_tag}:dedup:{key}";
 
-    public RedisKey Execution(string id) => $"{_tag}:exec:{id}";
+    public RedisKey Execution(string id) => ExecutionPrefix + id;
+
+    /// <summary>What <see cref="Execution"/> puts before the id (the publish script builds record keys from it).</summary>
+    public string ExecutionPrefix { get; }
 }

@@ -147,50 +147,47 @@ public sealed class RedisMessageQueue : IMessageQueue, IDeadLetterQueue
     private async Task<string[]?[]> PublishBatchAsync(IReadOnlyList<PublishRequest> batch)
     {
         var now = _time.GetUtcNow();
-        var keys = new List<RedisKey>(4 + batch.Count);
-        keys.AddRange(_keys.Lanes);
-        keys.Add(_keys.Queued);
-        var args = new List<RedisValue>(3 + batch.Count * 10)
-        {
-            now.ToUnixTimeMilliseconds(),
-            (long)_options.DedupWindow.TotalMilliseconds,
-            batch.Count,
-        };
+        var messageCount = 0;
+        var dedupCount = 0;
         foreach (var r in batch)
         {
-            if (r.DedupKey is null)
-            {
-                args.Add(0);
-                args.Add(RedisValue.EmptyString);
-            }
+            messageCount += r.Messages.Count;
+            if (r.DedupKey is not null) dedupCount++;
+        }
+        var keys = new RedisKey[4 + dedupCount];
+        keys[0] = _keys.Lanes[0];
+        keys[1] = _keys.Lanes[1];
+        keys[2] = _keys.Lanes[2];
+        keys[3] = _keys.Queued;
+        var args = new RedisValue[4 + 2 * batch.Count + 5 * messageCount];
+        args[0] = now.ToUnixTimeMilliseconds();
+        args[1] = (long)_options.DedupWindow.TotalMilliseconds;
+        args[2] = batch.Count;
+        args[3] = _keys.ExecutionPrefix;
+        int a = 4, k = 4;
+        foreach (var r in batch)
+        {
+            if (r.DedupKey is null) args[a++] = 0;
             else
             {
-                keys.Add(_keys.Dedup(r.DedupKey));
-                args.Add(keys.Count);   // Lua's KEYS index is 1-based
-                args.Add(string.Join('\n', r.Ids));
+                keys[k++] = _keys.Dedup(r.DedupKey);
+                args[a++] = k;   // Lua's KEYS index is 1-based
             }
-            args.Add(r.Messages.Count);
+            args[a++] = r.Messages.Count;
             foreach (var m in r.Messages)
             {
-                args.Add(m.Id);
-                args.Add((int)m.Priority + 1);
-                args.Add(m.MaxRetries);
-                args.Add(m.Body);
-                if (_records is null || m.Record is null)
-                {
-                    args.Add(RedisValue.EmptyString);
-                    args.Add(RedisValue.EmptyString);
-                    continue;
-                }
-                args.Add((string)_keys.Execution(m.Id)!);
-                args.Add(RedisExecutionStore.QueuedJson(m.Record, now));
+                args[a++] = m.Id;
+                args[a++] = (int)m.Priority + 1;
+                args[a++] = m.MaxRetries;
+                args[a++] = m.Body;
+                args[a++] = _records is not null && m.Record is not null ? RedisExecutionStore.QueuedJson(m.Record, now) : RedisValue.EmptyString;
             }
         }
 
         RedisResult result;
         try
         {
-            result = await Db.ScriptEvaluateAsync(RedisQueueScripts.PublishBatch, [.. keys], [.. args]).ConfigureAwait(false);
+            result = await Db.ScriptEvaluateAsync(RedisQueueScripts.PublishBatch, keys, args).ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
         {
