@@ -25,13 +25,14 @@ public static class Ulid
         for (var i = 5; i >= 0; i--) { bytes[i] = (byte)(ms & 0xFF); ms >>= 8; }
         NextRandom(bytes[6..]);
 
+        return Encode(bytes);
+    }
+
+    /// <summary>16 bytes as 26 Crockford base32 characters, most significant first (the first one carries 3 bits).</summary>
+    internal static string Encode(ReadOnlySpan<byte> bytes)
+    {
         Span<char> chars = stackalloc char[26];
-        // 128 bits -> 26 chars of 5 bits, most significant first (the first char carries 3 bits).
-        var hi = ((ulong)bytes[0] << 56) | ((ulong)bytes[1] << 48) | ((ulong)bytes[2] << 40) | ((ulong)bytes[3] << 32)
-                 | ((ulong)bytes[4] << 24) | ((ulong)bytes[5] << 16) | ((ulong)bytes[6] << 8) | bytes[7];
-        var lo = ((ulong)bytes[8] << 56) | ((ulong)bytes[9] << 48) | ((ulong)bytes[10] << 40) | ((ulong)bytes[11] << 32)
-                 | ((ulong)bytes[12] << 24) | ((ulong)bytes[13] << 16) | ((ulong)bytes[14] << 8) | bytes[15];
-        var value = (UInt128)hi << 64 | lo;
+        var value = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes);
         for (var i = 25; i >= 0; i--)
         {
             chars[i] = Alphabet[(int)(value & 31)];

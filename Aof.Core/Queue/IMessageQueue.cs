@@ -19,10 +19,12 @@ public interface IMessageQueue : IAsyncDisposable
     Task InitializeAsync(CancellationToken ct);
 
     /// <summary>
-    /// Stores all <paramref name="messages"/> atomically with respect to <paramref name="dedupKey"/>:
-    /// when the key was seen within the dedup window nothing is stored and the ids stored the first
-    /// time are returned with <see cref="PublishResult.Duplicate"/> set. Returns only after the broker
-    /// has stored the messages. Throws <see cref="QueueUnavailableException"/> when the broker cannot be reached.
+    /// Stores all <paramref name="messages"/> idempotently with respect to <paramref name="dedupKey"/>: when the key was
+    /// seen within the dedup window nothing is stored and <see cref="PublishResult.Duplicate"/> is set, with the ids
+    /// stored the first time (Redis, memory) or, where the broker deduplicates without keeping them (NATS), the caller's
+    /// own ids (<see cref="PublishResult.FirstIdsKnown"/> false). Publishers name the messages of a keyed publish after
+    /// the key (<see cref="Events.MessageIds"/>), so those are the first ids too. Returns only after the broker has stored
+    /// the messages. Throws <see cref="QueueUnavailableException"/> when the broker cannot be reached.
     /// </summary>
     Task<PublishResult> PublishAsync(IReadOnlyList<OutgoingMessage> messages, string? dedupKey, CancellationToken ct);
 
@@ -87,7 +89,7 @@ public interface IDeadLetterQueue
     Task<bool> PurgeAsync(string messageId, CancellationToken ct);
 }
 
-/// <summary>A message to publish: our id (ULID), its lane, the serialized envelope, and its retry budget.</summary>
+/// <summary>A message to publish: our id (<see cref="Events.MessageIds"/>), its lane, the serialized envelope, and its retry budget.</summary>
 /// <param name="Record">
 /// The message's execution record in status queued. A backend that keeps records beside its messages
 /// (<see cref="IMessageQueue.StoresQueuedRecords"/>) creates it in the same atomic write as the message; otherwise
@@ -96,7 +98,11 @@ public interface IDeadLetterQueue
 public sealed record OutgoingMessage(string Id, Priority Priority, ReadOnlyMemory<byte> Body, int MaxRetries,
     Executions.ExecutionRecord? Record = null);
 
-public sealed record PublishResult(bool Duplicate, IReadOnlyList<string> MessageIds);
+/// <param name="FirstIdsKnown">
+/// For a duplicate: true when <paramref name="MessageIds"/> are the ids the backend stored the first time, false when
+/// they are the caller's because the backend does not keep them (see <see cref="IMessageQueue.PublishAsync"/>).
+/// </param>
+public sealed record PublishResult(bool Duplicate, IReadOnlyList<string> MessageIds, bool FirstIdsKnown = true);
 
 public enum NackOutcome
 {

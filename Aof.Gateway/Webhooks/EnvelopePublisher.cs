@@ -29,8 +29,10 @@ public sealed record PublishOutcome(PublishStatus Status, bool Duplicate, IReadO
 }
 
 /// <summary>
-/// Turns the matches of one delivery into envelopes and stores them with ONE publish keyed by the delivery
-/// id, so the broker either keeps all of them or none, and a redelivery gets the first ids back.
+/// Turns the matches of one delivery into envelopes named after the delivery (<see cref="MessageIds"/>) and stores
+/// them with ONE publish keyed by the delivery id, so a redelivery stores nothing and is answered with the first ids.
+/// Redis stores all of them or none; on NATS, where each message is its own write, a publish that failed halfway is
+/// completed by the sender's retry (the messages already stored are duplicates of themselves).
 /// The publish is bounded by <see cref="GatewayOptions.AckTimeoutMs"/>: past it the sender is told to retry.
 /// </summary>
 public sealed partial class EnvelopePublisher(
@@ -56,10 +58,12 @@ public sealed partial class EnvelopePublisher(
         // The worker continues this span's trace, so the envelope carries the publish span itself.
         var traceparent = TraceParentOf(activity ?? Activity.Current);
 
+        var dedupKey = DedupKeyOf(evt);
         var messages = new OutgoingMessage[matches.Count];
         for (var i = 0; i < matches.Count; i++)
         {
-            var envelope = BuildEnvelope(evt, matches[i], now, aof.Queue.MaxRetries, traceparent);
+            var id = dedupKey is null ? Ulid.NewUlid(now) : MessageIds.ForDelivery(dedupKey, i, now, aof.Queue.DedupWindow);
+            var envelope = BuildEnvelope(id, evt, matches[i], now, aof.Queue.MaxRetries, traceparent);
             messages[i] = new OutgoingMessage(envelope.Id, envelope.Priority, EnvelopeCodec.Serialize(envelope), envelope.Metadata.MaxRetries,
                 ExecutionRecord.QueuedFor(envelope));
         }
@@ -68,7 +72,7 @@ public sealed partial class EnvelopePublisher(
         try
         {
             // One timer per request: WaitAsync bounds the wait even if a backend cannot cancel its command.
-            result = await queue.PublishAsync(messages, evt.Platform + ":" + evt.DeliveryId, ct).WaitAsync(ackTimeout, ct);
+            result = await queue.PublishAsync(messages, dedupKey, ct).WaitAsync(ackTimeout, ct);
         }
         catch (QueueUnavailableException ex)
         {
@@ -87,6 +91,7 @@ public sealed partial class EnvelopePublisher(
         activity?.SetTag("aof.duplicate", result.Duplicate);
         if (result.Duplicate)
         {
+            if (!result.FirstIdsKnown) result = await FirstIdsAsync(result, dedupKey!, now, aof.Queue.DedupWindow, ackTimeout);
             LogDuplicate(logger, evt.Platform, evt.DeliveryId, result.MessageIds.Count);
             return PublishOutcome.Stored(result);
         }
@@ -102,9 +107,39 @@ public sealed partial class EnvelopePublisher(
         return PublishOutcome.Stored(result);
     }
 
-    internal static EventEnvelope BuildEnvelope(InboundEvent evt, TriggerMatch match, DateTimeOffset now, int maxRetries, string? traceparent) => new()
+    /// <summary>The platform's name for the delivery, which dedup and the message ids are keyed by; none without one.</summary>
+    internal static string? DedupKeyOf(InboundEvent evt) =>
+        string.IsNullOrEmpty(evt.DeliveryId) ? null : evt.Platform + ":" + evt.DeliveryId;
+
+    /// <summary>
+    /// A duplicate whose backend does not keep the first ids (NATS) came back with ours, which are the first ones unless
+    /// the original was published in the previous dedup epoch (<see cref="MessageIds"/>): then the previous epoch's ids
+    /// are the ones with execution records. Only redeliveries come here, so the lookups cost nothing that matters.
+    /// </summary>
+    private async Task<PublishResult> FirstIdsAsync(PublishResult duplicate, string dedupKey, DateTimeOffset now, TimeSpan window, TimeSpan timeout)
     {
-        Id = Ulid.NewUlid(now),
+        var ours = duplicate.MessageIds;
+        try
+        {
+            if (ours.Count == 0 || await executions.GetAsync(ours[0], CancellationToken.None).WaitAsync(timeout) is not null) return duplicate;
+            var epoch = MessageIds.EpochOf(now, window) - 1;
+            var previous = new string[ours.Count];
+            for (var i = 0; i < previous.Length; i++) previous[i] = MessageIds.ForDelivery(dedupKey, i, epoch);
+            return await executions.GetAsync(previous[0], CancellationToken.None).WaitAsync(timeout) is not null
+                ? duplicate with { MessageIds = previous, FirstIdsKnown = true }
+                : duplicate;
+        }
+        catch (Exception ex)
+        {
+            // Nothing was stored either way; only the ids in the answer may be the other epoch's.
+            LogFirstIdsUnknown(logger, ex, dedupKey);
+            return duplicate;
+        }
+    }
+
+    internal static EventEnvelope BuildEnvelope(string id, InboundEvent evt, TriggerMatch match, DateTimeOffset now, int maxRetries, string? traceparent) => new()
+    {
+        Id = id,
         Timestamp = now,
         Platform = evt.Platform,
         Org = evt.Org,
@@ -166,6 +201,9 @@ public sealed partial class EnvelopePublisher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Platform} delivery {DeliveryId} not accepted: {Error}")]
     private static partial void LogUnavailable(ILogger logger, string platform, string deliveryId, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Duplicate of {DedupKey}: could not tell which dedup epoch its first ids are from; answering with this epoch's")]
+    private static partial void LogFirstIdsUnknown(ILogger logger, Exception ex, string dedupKey);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Platform} delivery {DeliveryId} was published but its execution records could not be written")]
     private static partial void LogRecordFailed(ILogger logger, Exception ex, string platform, string deliveryId);

@@ -1,5 +1,6 @@
 using System.Text;
 using Aof.Core.Executions;
+using Aof.Tests.Infrastructure;
 
 namespace Aof.Tests.Executions;
 
@@ -31,8 +32,7 @@ public abstract class ExecutionStoreContractTests
         var store = await CreateStoreAsync(new ExecutionOptions());
         var id = Guid.NewGuid().ToString("N");
         await store.RecordQueuedAsync([Queued(id)], Ct);
-        var r = await store.GetAsync(id, Ct);
-        Assert.NotNull(r);
+        var r = await QueuedRecords.WaitForAsync(store, id, Ct);
         Assert.Equal(ExecutionStatus.Queued, r.Status);
         Assert.Equal("pr-review", r.TriggerName);
         Assert.Equal("flow/github-pr-review", r.Target);
@@ -68,9 +68,12 @@ public abstract class ExecutionStoreContractTests
         var id = Guid.NewGuid().ToString("N");
         await store.RecordRunningAsync(id, 1, "w1", DateTimeOffset.UtcNow, Ct);
         await store.RecordQueuedAsync([Queued(id)], Ct);
+        Assert.Equal(ExecutionStatus.Running, (await store.GetAsync(id, Ct))!.Status);
+        // A write after the late one: on NATS it is stored after it, so the read below comes after both.
+        await store.RecordSucceededAsync(id, "done", DateTimeOffset.UtcNow, Ct);
         var r = await store.GetAsync(id, Ct);
-        Assert.Equal(ExecutionStatus.Running, r!.Status);
-        Assert.Equal("pr-review", r.TriggerName); // the other fields still land
+        Assert.Equal(ExecutionStatus.Succeeded, r!.Status);
+        Assert.Equal(("w1", "done"), (r.Worker, r.Output));
     }
 
     [Theory(Timeout = TestTimeoutMs)]

@@ -17,7 +17,7 @@ public sealed class NatsExecutionStoreTests(NatsServerFixture nats) : ExecutionS
     public async Task Records_live_in_a_kv_bucket_whose_max_age_is_the_retention()
     {
         var store = new NatsExecutionStore(nats.Connection, new ExecutionOptions { RetentionHours = 2 }, _prefix);
-        await store.RecordQueuedAsync([new ExecutionRecord { Id = "r1", TriggerName = "t" }], Ct);
+        await QueuedRecords.RecordAsync(store, [new ExecutionRecord { Id = "r1", TriggerName = "t" }], Ct);
 
         var kv = new NatsKVContext(new NatsJSContext(nats.Connection));
         var bucket = await kv.GetStoreAsync($"{_prefix}-executions");
@@ -43,7 +43,7 @@ public sealed class NatsExecutionStoreTests(NatsServerFixture nats) : ExecutionS
         });
 
         var store = new NatsExecutionStore(nats.Connection, new ExecutionOptions { RetentionHours = 2 }, _prefix);
-        await store.RecordQueuedAsync([new ExecutionRecord { Id = "r1", TriggerName = "t" }], Ct);
+        await QueuedRecords.RecordAsync(store, [new ExecutionRecord { Id = "r1", TriggerName = "t" }], Ct);
 
         var config = (await (await kv.GetStoreAsync($"{_prefix}-executions")).GetStatusAsync()).Info.Config;
         Assert.Equal(64L << 20, config.MaxBytes);
@@ -52,20 +52,23 @@ public sealed class NatsExecutionStoreTests(NatsServerFixture nats) : ExecutionS
     }
 
     [Fact(Timeout = TestTimeoutMs)]
-    public async Task Concurrent_writers_to_one_record_all_land()
+    public async Task A_queued_record_is_created_unconfirmed_and_only_where_none_exists()
     {
         var store = new NatsExecutionStore(nats.Connection, new ExecutionOptions(), _prefix);
-        var id = Guid.NewGuid().ToString("N");
-        var started = DateTimeOffset.UtcNow;
-        // Gateway and worker race: queued (with metadata) against running; neither write may be lost.
-        await Task.WhenAll(
-            store.RecordRunningAsync(id, 1, "w1", started, Ct),
-            store.RecordQueuedAsync([new ExecutionRecord { Id = id, TriggerName = "t1", Repo = "o/r" }], Ct));
-        var r = await store.GetAsync(id, Ct);
-        Assert.Equal(ExecutionStatus.Running, r!.Status);
-        Assert.Equal("t1", r.TriggerName);
-        Assert.Equal("w1", r.Worker);
+        var first = Guid.NewGuid().ToString("N");
+        await QueuedRecords.RecordAsync(store, [new ExecutionRecord { Id = first, TriggerName = "t1", Repo = "o/r" }], Ct);
+        var r = await store.GetAsync(first, Ct);
+        Assert.Equal((ExecutionStatus.Queued, "t1", "o/r"), (r!.Status, r.TriggerName, r.Repo));
         Assert.NotNull(r.QueuedAt);
+
+        // A worker got there first: the gateway's create is dropped by JetStream, the worker's record stays whole.
+        var second = Guid.NewGuid().ToString("N");
+        await store.RecordRunningAsync(second, 1, "w1", DateTimeOffset.UtcNow, Ct);
+        await store.RecordQueuedAsync([new ExecutionRecord { Id = second, TriggerName = "t2" }], Ct);
+        // A later create on the same bucket, once visible, was stored after the dropped one: that one was decided.
+        await QueuedRecords.RecordAsync(store, [new ExecutionRecord { Id = first + "-after" }], Ct);
+        r = await store.GetAsync(second, Ct);
+        Assert.Equal((ExecutionStatus.Running, "w1", (string?)null), (r!.Status, r.Worker, r.TriggerName));
     }
 
     [Fact(Timeout = TestTimeoutMs)]
@@ -73,7 +76,7 @@ public sealed class NatsExecutionStoreTests(NatsServerFixture nats) : ExecutionS
     {
         var store = new NatsExecutionStore(nats.Connection, new ExecutionOptions(), _prefix);
         var ids = Enumerable.Range(0, 20).Select(i => $"b{i}").ToList();
-        await store.RecordQueuedAsync(ids.Select(id => new ExecutionRecord { Id = id, Platform = "github" }).ToList(), Ct);
+        await QueuedRecords.RecordAsync(store, ids.Select(id => new ExecutionRecord { Id = id, Platform = "github" }).ToList(), Ct);
         foreach (var id in ids)
         {
             var r = await store.GetAsync(id, Ct);
@@ -86,20 +89,19 @@ public sealed class NatsExecutionStoreTests(NatsServerFixture nats) : ExecutionS
     [Fact(Timeout = TestTimeoutMs)]
     public async Task An_outcome_written_after_someone_elses_write_keeps_both()
     {
-        // The worker's store remembers its "running" revision and writes the outcome without reading; the gateway's
-        // late "queued" (another store instance) changed the record in between, so that shortcut must fall back.
+        // The worker's store remembers its "running" revision and writes the outcome without reading; another worker
+        // (this one's lease had expired) marked the record running in between, so that shortcut must fall back.
         var worker = new NatsExecutionStore(nats.Connection, new ExecutionOptions(), _prefix);
-        var gateway = new NatsExecutionStore(nats.Connection, new ExecutionOptions(), _prefix);
+        var other = new NatsExecutionStore(nats.Connection, new ExecutionOptions(), _prefix);
         var id = Guid.NewGuid().ToString("N");
         await worker.RecordRunningAsync(id, 1, "w1", DateTimeOffset.UtcNow, Ct);
-        await gateway.RecordQueuedAsync([new ExecutionRecord { Id = id, TriggerName = "t1", Repo = "o/r" }], Ct);
+        await other.RecordRunningAsync(id, 2, "w2", DateTimeOffset.UtcNow, Ct);
         await worker.RecordSucceededAsync(id, "done", DateTimeOffset.UtcNow, Ct);
 
         var r = await worker.GetAsync(id, Ct);
         Assert.Equal(ExecutionStatus.Succeeded, r!.Status);
         Assert.Equal("done", r.Output);
-        Assert.Equal("t1", r.TriggerName);
-        Assert.Equal("w1", r.Worker);
+        Assert.Equal((2, "w2"), (r.Attempts, r.Worker));
     }
 
     [Fact(Timeout = TestTimeoutMs)]

@@ -125,7 +125,7 @@ public sealed class BackendRegistrationTests(RedisServerFixture redis) : IClassF
 
         var store = sp.GetRequiredService<IExecutionStore>();
         await store.RecordQueuedAsync([new ExecutionRecord { Id = m.Id, Platform = "github" }], CancellationToken.None);
-        Assert.Equal(ExecutionStatus.Queued, (await store.GetAsync(m.Id, CancellationToken.None))!.Status);
+        Assert.Equal(ExecutionStatus.Queued, (await QueuedRecords.WaitForAsync(store, m.Id))!.Status);
     }
 
     [Fact(Timeout = 30_000)]

@@ -153,7 +153,7 @@ public sealed class NatsQueueBrokerTests : IAsyncLifetime
         // Close to the limit but over it once the headers count.
         await Assert.ThrowsAsync<MessageTooLargeException>(() => queue.PublishAsync([Msg(bodyBytes: 8 * 1024 - 10)], null, Ct));
 
-        // Nothing was stored or claimed, and the connection was not dropped by the server.
+        // Nothing was stored, and the connection was not dropped by the server.
         var small = Msg();
         var r = await queue.PublishAsync([small], "delivery-big", Ct);
         Assert.False(r.Duplicate);
@@ -165,84 +165,73 @@ public sealed class NatsQueueBrokerTests : IAsyncLifetime
     public async Task An_outage_is_unavailable_and_the_queue_works_again_after_the_restart()
     {
         var server = await StartAsync();
-        // The refused publish's claim may still reach the server after the restart (it sat in the client's
-        // buffer); it is then taken over once stale, so the retry below still publishes.
-        var queue = new NatsMessageQueue(Connect(server), Options()) { DedupClaimStaleAfter = TimeSpan.FromSeconds(2) };
+        var queue = new NatsMessageQueue(Connect(server), Options());
         await queue.InitializeAsync(Ct);
         var before = Msg();
         await queue.PublishAsync([before], "dlv-before", Ct);
 
         await server.StopAsync(Ct);
-        await Assert.ThrowsAsync<QueueUnavailableException>(() => queue.PublishAsync([Msg()], "dlv-during", Ct));
+        var during = Msg();
+        await Assert.ThrowsAsync<QueueUnavailableException>(() => queue.PublishAsync([during], "dlv-during", Ct));
         await Assert.ThrowsAsync<QueueUnavailableException>(() => queue.FetchAsync(1, TimeSpan.FromMilliseconds(100), Ct));
         await Assert.ThrowsAsync<QueueUnavailableException>(() => queue.GetStatsAsync(Ct));
         Assert.False(await queue.PingAsync(Ct));
 
         await server.StartAsync(Ct);
-        var after = Msg();
-        // "dlv-during" was refused, so its retry is a first publish, not a duplicate.
-        var r = await RetryUntilAvailableAsync(() => queue.PublishAsync([after], "dlv-during", Ct));
-        Assert.False(r.Duplicate);
-        Assert.True((await queue.PublishAsync([Msg()], "dlv-before", Ct)).Duplicate);
+        // The sender retries the refused delivery with the same message (the gateway names it after the delivery). The
+        // refused publish may still have reached the server after the restart (it sat in the client's buffer): either
+        // way the retry is answered with the message's id and the message is there once.
+        var r = await RetryUntilAvailableAsync(() => queue.PublishAsync([during], "dlv-during", Ct));
+        Assert.Equal([during.Id], r.MessageIds);
+        Assert.True((await queue.PublishAsync([before], "dlv-before", Ct)).Duplicate);
 
         var got = new List<Delivery>();
         var until = DateTime.UtcNow.AddSeconds(10);
         while (got.Count < 2 && DateTime.UtcNow < until) got.AddRange(await queue.FetchAsync(2, TimeSpan.FromMilliseconds(200), Ct));
-        Assert.Equal(new[] { before.Id, after.Id }.Order(), got.Select(d => d.MessageId).Order());
-    }
-
-    [Fact(Timeout = 60_000)]
-    public async Task A_claim_that_landed_without_its_messages_is_taken_over_once_stale_and_never_answered_as_a_duplicate()
-    {
-        // What an outage can leave behind: the claim's create reached the server after the publisher had given
-        // up (and answered 503); its messages never did. The sender's retry must publish, not be told "duplicate".
-        var server = await StartAsync();
-        var connection = Connect(server);
-        var options = Options();
-        var queue = new NatsMessageQueue(connection, options) { DedupClaimStaleAfter = TimeSpan.FromSeconds(1) };
-        await queue.InitializeAsync(Ct);
-        var kv = new NATS.Client.KeyValueStore.NatsKVContext(new NatsJSContext(connection));
-        var bucket = await kv.GetStoreAsync(new NatsNames(options.Prefix).DedupBucket, Ct);
-        await bucket.CreateAsync(NatsNames.Token("github:lost"), System.Text.Encoding.UTF8.GetBytes("P\nnever-published"), cancellationToken: Ct);
-
-        // While it could still be a publish in progress: retry later, nothing stored, not a duplicate.
-        await Assert.ThrowsAsync<QueueUnavailableException>(() => queue.PublishAsync([Msg()], "github:lost", Ct));
-        await Task.Delay(TimeSpan.FromSeconds(1.2), Ct);
-
-        var retry = Msg();
-        var first = await queue.PublishAsync([retry], "github:lost", Ct);
-        var again = await queue.PublishAsync([Msg()], "github:lost", Ct);
-
-        Assert.False(first.Duplicate);
-        Assert.Equal([retry.Id], first.MessageIds);
-        Assert.True(again.Duplicate);
-        Assert.Equal([retry.Id], again.MessageIds);
-        Assert.Equal(retry.Id, (await FetchOneAsync(queue)).MessageId);
+        Assert.Equal(new[] { before.Id, during.Id }.Order(), got.Select(d => d.MessageId).Order());
         Assert.Empty(await queue.FetchAsync(5, TimeSpan.FromMilliseconds(200), Ct));
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task Taking_over_a_stale_claim_whose_messages_were_stored_keeps_their_ids_and_stores_nothing_twice()
+    public async Task A_message_stored_after_its_publish_was_refused_makes_the_retry_a_duplicate_with_its_id()
     {
-        // The other half: the first publisher stored its messages but died before marking the claim done.
+        // What an outage can leave behind: the message reached the server after the publisher had given up and
+        // answered 503. The sender's retry stores nothing more and is answered with the message's own id.
         var server = await StartAsync();
-        var connection = Connect(server);
-        var options = Options();
-        var queue = new NatsMessageQueue(connection, options) { DedupClaimStaleAfter = TimeSpan.FromSeconds(1) };
+        var queue = new NatsMessageQueue(Connect(server), Options());
         await queue.InitializeAsync(Ct);
-        var original = Msg();
-        await queue.PublishAsync([original], "github:crashed", Ct);
-        var kv = new NATS.Client.KeyValueStore.NatsKVContext(new NatsJSContext(connection));
-        var bucket = await kv.GetStoreAsync(new NatsNames(options.Prefix).DedupBucket, Ct);
-        await bucket.PutAsync(NatsNames.Token("github:crashed"), System.Text.Encoding.UTF8.GetBytes("P\n" + original.Id), cancellationToken: Ct);
-        await Task.Delay(TimeSpan.FromSeconds(1.2), Ct);
+        var late = Msg();
+        await queue.PublishAsync([late], "github:late", Ct);
 
-        var retry = await queue.PublishAsync([Msg()], "github:crashed", Ct);
+        var retry = await queue.PublishAsync([late with { Body = "{}"u8.ToArray() }], "github:late", Ct);
 
-        Assert.Equal([original.Id], retry.MessageIds);
-        Assert.Equal(original.Id, (await FetchOneAsync(queue)).MessageId);
+        Assert.True(retry.Duplicate);
+        Assert.False(retry.FirstIdsKnown);
+        Assert.Equal([late.Id], retry.MessageIds);
+        Assert.Equal(late.Id, (await FetchOneAsync(queue)).MessageId);
         Assert.Empty(await queue.FetchAsync(5, TimeSpan.FromMilliseconds(200), Ct));
-        Assert.True((await queue.PublishAsync([Msg()], "github:crashed", Ct)).Duplicate);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_delivery_stored_only_in_part_is_completed_by_the_retry_and_accepted()
+    {
+        // Each message is its own JetStream write: a publish can fail after its first message was stored.
+        var server = await StartAsync();
+        var queue = new NatsMessageQueue(Connect(server), Options());
+        await queue.InitializeAsync(Ct);
+        var m0 = Msg();
+        var m1 = Msg();
+        await queue.PublishAsync([m0], "github:half", Ct);
+
+        var retry = await queue.PublishAsync([m0, m1], "github:half", Ct);
+
+        Assert.False(retry.Duplicate);
+        Assert.Equal([m0.Id, m1.Id], retry.MessageIds);
+        var got = new List<Delivery>();
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (got.Count < 2 && DateTime.UtcNow < until) got.AddRange(await queue.FetchAsync(2, TimeSpan.FromMilliseconds(200), Ct));
+        Assert.Equal(new[] { m0.Id, m1.Id }.Order(), got.Select(d => d.MessageId).Order());
+        Assert.Empty(await queue.FetchAsync(5, TimeSpan.FromMilliseconds(200), Ct));
     }
 
     private async Task<Delivery> FetchOneAsync(IMessageQueue q)

@@ -97,9 +97,11 @@ public sealed class NatsQueueContractTests(NatsServerFixture nats) : QueueContra
             Assert.Equal(ConsumerConfigAckPolicy.Explicit, consumer.AckPolicy);
         }
 
-        var dedup = await new NatsKVContext(js).GetStoreAsync($"{options.Prefix}-dedup", Ct);
-        // A done claim: "D", then the message ids, one a line.
-        Assert.Equal("D\n" + m.Id, Encoding.UTF8.GetString((await dedup.GetEntryAsync<byte[]>("dlv-1", cancellationToken: Ct)).Value!));
+        // Dedup is JetStream's: the message carries Nats-Msg-Id = the dedup key and its position; no bucket of ours.
+        var stored = await (await js.GetStreamAsync($"{options.Prefix}-events", cancellationToken: Ct))
+            .GetAsync(new StreamMsgGetRequest { LastBySubj = $"{options.Prefix}.events.high" }, Ct);
+        Assert.Equal("dlv-1:0", NatsHeaderNames.Get(NatsHeaderNames.ParseStored(stored.Message.Hdrs), NatsHeaderNames.NatsMsgId));
+        await Assert.ThrowsAsync<NatsJSApiException>(async () => await js.GetStreamAsync($"KV_{options.Prefix}-dedup", cancellationToken: Ct));
 
         var d = await FetchOneAsync(q);
         await q.NackAsync(d, TimeSpan.Zero, "x", Ct);

@@ -89,7 +89,7 @@ public sealed class NatsRunningRecordTests(NatsServerFixture nats) : IClassFixtu
         await world.Publisher.InitializeAsync(CancellationToken.None).WaitAsync(DurableWorld.WaitLimit);
 
         var envelope = Envelope(flow.Name);
-        await store.RecordQueuedAsync([ExecutionRecord.QueuedFor(envelope)], CancellationToken.None);
+        await QueuedRecords.RecordAsync(store, [ExecutionRecord.QueuedFor(envelope)]);
         var bucket = await new NatsKVContext(new NatsJSContext(nats.Connection)).GetStoreAsync(store.BucketName);
         var watch = await RecordWatch.StartAsync(bucket, NatsNames.Token(envelope.Id));
         await world.PublishAsync(envelope);

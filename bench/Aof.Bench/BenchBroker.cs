@@ -74,7 +74,7 @@ internal sealed class NatsBenchBroker(INatsConnection nats, NatsNames names) : I
     /// <summary>Purges the streams: consumers and buckets keep their configuration, so running services are unaffected.</summary>
     public async Task ResetAsync(CancellationToken ct)
     {
-        foreach (var stream in new[] { names.EventsStream, names.DeadLetterStream, "KV_" + names.DedupBucket, "KV_" + names.ExecutionsBucket })
+        foreach (var stream in new[] { names.EventsStream, names.DeadLetterStream, "KV_" + names.ExecutionsBucket })
         {
             try
             {

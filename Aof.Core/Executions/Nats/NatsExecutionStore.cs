@@ -47,26 +47,23 @@ public sealed class NatsExecutionStore : IExecutionStore
 
     public string BucketName => _bucket.Name;
 
+    /// <summary>
+    /// The gateway's queued records, created only where no record exists, unconfirmed (<see cref="OwnedKVBucket.CreateUnconfirmedAsync"/>):
+    /// one buffered write per record instead of a JetStream request and its reply, so a webhook costs the broker one
+    /// confirmed write (its message). A record a worker wrote first is left as it is: a worker writes the first record of
+    /// a delivery whole, from its envelope (<see cref="RecordUntouchedAsync"/>). A lost one is replaced by that write.
+    /// </summary>
     public async Task RecordQueuedAsync(IReadOnlyList<ExecutionRecord> records, CancellationToken ct)
     {
-        if (records.Count == 0) return;
         var now = _time.GetUtcNow();
-        // Created without reading first: the gateway writes a new message's record, so the read that an update
-        // needs would almost always find nothing. When the record does exist (a worker was faster), it is merged.
-        await Task.WhenAll(records.Select(r => UpdateAsync(r.Id, s =>
+        foreach (var r in records)
         {
-            // Status and queued_at only when the record is new: it may already be running elsewhere.
-            s.Status ??= ExecutionStatus.Queued;
-            s.QueuedAt ??= Ms(r.QueuedAt ?? now);
-            s.TriggerName = r.TriggerName ?? s.TriggerName;
-            s.Target = r.Target ?? s.Target;
-            s.Platform = r.Platform ?? s.Platform;
-            s.EventType = r.EventType ?? s.EventType;
-            s.Action = r.Action ?? s.Action;
-            s.Repo = r.Repo ?? s.Repo;
-            s.DeliveryId = r.DeliveryId ?? s.DeliveryId;
-            return true;
-        }, ct, createFirst: true))).ConfigureAwait(false);
+            var stored = StoredRecord.From(r);
+            stored.Status = ExecutionStatus.Queued;
+            stored.QueuedAt ??= Ms(now);
+            var json = JsonSerializer.SerializeToUtf8Bytes(stored, ExecutionJsonContext.Default.StoredRecord);
+            await _bucket.CreateUnconfirmedAsync(NatsNames.Token(r.Id), json, ct).ConfigureAwait(false);
+        }
     }
 
     public Task RecordRunningAsync(string id, int attempt, string worker, DateTimeOffset startedAt, CancellationToken ct) =>
@@ -83,8 +80,8 @@ public sealed class NatsExecutionStore : IExecutionStore
         }, ct, rememberForNextWrite: true);
 
     /// <summary>
-    /// A blind put of the whole record. The gateway's queued record, if it lands later, finds the key taken and merges
-    /// without moving the status back (see <see cref="RecordQueuedAsync"/>).
+    /// A blind put of the whole record. The gateway's queued record, if it lands later, finds the key taken and is
+    /// dropped (see <see cref="RecordQueuedAsync"/>).
     /// </summary>
     public async Task RecordUntouchedAsync(ExecutionRecord record, CancellationToken ct)
     {
@@ -190,11 +187,10 @@ public sealed class NatsExecutionStore : IExecutionStore
         UpdateAsync(id, s => { change(s); return true; }, ct, rememberForNextWrite: rememberForNextWrite);
 
     /// <summary>
-    /// As above; when <paramref name="change"/> returns false nothing is written and the result is false. With
-    /// <paramref name="createFirst"/> the record is first created as if it were missing (one write, no read).
+    /// As above; when <paramref name="change"/> returns false nothing is written and the result is false.
     /// </summary>
     private async Task<bool> UpdateAsync(string id, Func<StoredRecord, bool> change, CancellationToken ct,
-        bool createMissing = true, bool rememberForNextWrite = false, bool createFirst = false)
+        bool createMissing = true, bool rememberForNextWrite = false)
     {
         var bucket = await _bucket.GetAsync(ct).ConfigureAwait(false);
         var key = NatsNames.Token(id);
@@ -211,18 +207,13 @@ public sealed class NatsExecutionStore : IExecutionStore
                 return true;
             }
             if (written.Error is not NatsKVWrongLastRevisionException) throw _bucket.Failure(written.Error);
-            // Somebody else wrote in between (the gateway's late "queued", another worker): read and merge below.
+            // Somebody else wrote in between (another worker, an approval): read and merge below.
         }
 
-        // With createFirst, an extra first round takes the record as missing without reading it: a create that finds
-        // it there is a conflict like any other, and the rounds after it read and merge.
-        for (var attempt = createFirst ? -1 : 0; ; attempt++)
+        for (var attempt = 0; ; attempt++)
         {
-            var read = attempt >= 0;
-            var entry = read
-                ? Absent(await _bucket.Guard(bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: ct), ct).ConfigureAwait(false))
-                : default;
-            var exists = read && entry.Success && entry.Value.Value is { Length: > 0 };
+            var entry = Absent(await _bucket.Guard(bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: ct), ct).ConfigureAwait(false));
+            var exists = entry.Success && entry.Value.Value is { Length: > 0 };
             if (!exists && !createMissing) return false;
             var stored = exists ? Deserialize(entry.Value.Value!) : new StoredRecord();
             if (!change(stored)) return false;

@@ -22,7 +22,9 @@ namespace Aof.Core.Queue.Nats;
 /// (<see cref="PromoteDeferredAsync"/>), NAK-delaying the ones not due yet;</item>
 /// <item>renew = in-progress ack (+WPI); ack, nak, term and renew are double acks, confirmed by the server;</item>
 /// <item>dead letters go to their own stream, one subject per message id (<see cref="NatsDeadLetterQueue"/>);</item>
-/// <item>dedup claims live in a KV bucket that returns the original ids (<see cref="NatsDedup"/>).</item>
+/// <item>dedup is JetStream's own: <c>Nats-Msg-Id</c> = the dedup key and the message's position, within the stream's
+/// duplicate window (= the dedup window); a duplicate is answered with the caller's ids, which name the delivery
+/// (<see cref="Events.MessageIds"/>).</item>
 /// </list>
 /// The connection is not owned: it comes from the container and reconnects on its own. While it is down every
 /// call fails fast with <see cref="QueueUnavailableException"/>, and the first call after it is back provisions
@@ -87,9 +89,6 @@ public sealed class NatsMessageQueue : IMessageQueue
     /// <summary>How long <see cref="InitializeAsync"/> waits for a connection that is still being made.</summary>
     public TimeSpan InitialConnectWait { get; init; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>How long an unfinished dedup claim is taken for a publish in progress (see <see cref="NatsDedup"/>).</summary>
-    public TimeSpan DedupClaimStaleAfter { get; init; } = TimeSpan.FromSeconds(30);
-
     public async Task InitializeAsync(CancellationToken ct) => await ReadyAsync(InitialConnectWait, ct).ConfigureAwait(false);
 
     // ---- connection and provisioning ----
@@ -106,8 +105,7 @@ public sealed class NatsMessageQueue : IMessageQueue
             if (_ready is { } raced) return raced;
             var (consumers, deferred) = await _provisioner.EnsureAsync(ct).ConfigureAwait(false);
             var dlq = await _js.GetStreamAsync(_names.DeadLetterStream, cancellationToken: ct).ConfigureAwait(false);
-            var bucket = await new NatsKVContext(_js).GetStoreAsync(_names.DedupBucket, ct).ConfigureAwait(false);
-            var provisioned = new Provisioned(consumers, deferred, dlq, new NatsDedup(bucket, _options.DedupWindow, _time) { StaleAfter = DedupClaimStaleAfter });
+            var provisioned = new Provisioned(consumers, deferred, dlq);
             _ready = provisioned;
             return provisioned;
         }
@@ -190,65 +188,27 @@ public sealed class NatsMessageQueue : IMessageQueue
         {
             headers[i] = LaneHeaders(messages[i].Id, messages[i].MaxRetries, enqueuedAt, copyAttempt: null);
             if (msgIdBase is not null) headers[i][NatsHeaderNames.NatsMsgId] = $"{msgIdBase}:{i}";
-            // Before anything is claimed or sent: the server would close the connection on an oversized message.
+            // Before anything is sent: the server would close the connection on an oversized message.
             ThrowIfTooLarge(messages[i], headers[i]);
         }
 
-        var ready = await ReadyAsync(TimeSpan.Zero, ct).ConfigureAwait(false);
-        NatsDedup.Claim? claim = null;
-        bool[] alreadyStored;
+        await ReadyAsync(TimeSpan.Zero, ct).ConfigureAwait(false);
+        bool[] duplicates;
         try
         {
-            if (dedupKey is not null)
-            {
-                var c = await ready.Dedup.TryClaimAsync(dedupKey, ids, ct).ConfigureAwait(false);
-                if (c.Duplicate) return new PublishResult(true, c.MessageIds);
-                claim = c;
-            }
-            alreadyStored = await PublishAllAsync(messages, headers, ct).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (claim is { } held)
-        {
-            // The sender will retry (503): its retry must publish, not be answered as a duplicate. Messages that did
-            // get stored are caught by Nats-Msg-Id on the retry.
-            try
-            {
-                using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await ready.Dedup.ReleaseAsync(held, cleanup.Token).ConfigureAwait(false);
-            }
-            catch (Exception releaseError)
-            {
-                _logger.LogWarning(releaseError, "Could not release the dedup claim after a failed publish");
-            }
-            if (NatsFailures.IsUnavailable(ex, ct)) throw NatsFailures.Unavailable("publish", ex);
-            throw;
+            duplicates = await PublishAllAsync(messages, headers, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
         {
             throw NatsFailures.Unavailable("publish", ex);
         }
 
-        if (claim is not { } done) return new PublishResult(false, ids);
-        // Taking over a stale claim: what JetStream already had keeps the id its first publisher reserved.
-        var answered = ids;
-        if (done.PreviousIds is { } previous)
-        {
-            answered = new string[ids.Length];
-            for (var i = 0; i < ids.Length; i++)
-                answered[i] = alreadyStored[i] && i < previous.Count ? previous[i] : ids[i];
-        }
-        try
-        {
-            if (!await ready.Dedup.CompleteAsync(done, answered, ct).ConfigureAwait(false))
-                _logger.LogWarning("Dedup claim {Key} changed before it was marked done", done.Key);
-        }
-        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
-        {
-            // The messages are stored, so the answer stays "accepted". The claim stays pending; a redelivery after
-            // NatsDedup.StaleAfter takes it over and keeps these messages' ids through Nats-Msg-Id.
-            _logger.LogWarning(ex, "Could not mark dedup claim {Key} done", done.Key);
-        }
-        return new PublishResult(false, answered);
+        // JetStream answers a message whose Nats-Msg-Id it saw within the duplicate window (= the dedup window) with
+        // "duplicate" and stores nothing; it does not keep our ids, so a duplicate is answered with the caller's, which
+        // name the delivery (MessageIds). A delivery only partly stored before (its publish failed halfway and was
+        // retried) is now complete: it is accepted, not a duplicate.
+        var allDuplicates = msgIdBase is not null && messages.Count > 0 && Array.TrueForAll(duplicates, d => d);
+        return new PublishResult(allDuplicates, ids, FirstIdsKnown: !allDuplicates);
     }
 
     /// <summary>Publishes every message; per message, true when JetStream reported it as a duplicate.</summary>
@@ -693,7 +653,7 @@ public sealed class NatsMessageQueue : IMessageQueue
     /// <summary>The connection belongs to the container; pending leases simply expire (AckWait) if not settled.</summary>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    internal sealed record Provisioned(INatsJSConsumer[] Consumers, INatsJSConsumer Deferred, INatsJSStream DeadLetterStream, NatsDedup Dedup);
+    internal sealed record Provisioned(INatsJSConsumer[] Consumers, INatsJSConsumer Deferred, INatsJSStream DeadLetterStream);
 
     /// <summary>Where a delivery lives: its lane, the JetStream message (whose reply subject acks it) and stream sequence.</summary>
     private sealed record NatsLease(Priority Lane, INatsJSMsg<byte[]> Msg, ulong StreamSeq);

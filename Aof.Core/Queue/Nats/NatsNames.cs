@@ -12,7 +12,7 @@ namespace Aof.Core.Queue.Nats;
 /// <item>stream <c>{prefix}-deferred</c> (work queue) with subject <c>{prefix}.deferred</c>: deferred messages waiting for
 /// their due time, read by the durable pull consumer <c>{group}-deferred</c></item>
 /// <item>stream <c>{prefix}-dlq</c> with one subject per dead letter, <c>{prefix}.dlq.{message id}</c></item>
-/// <item>KV buckets <c>{prefix}-dedup</c> (delivery id -> message ids) and <c>{prefix}-executions</c></item>
+/// <item>KV bucket <c>{prefix}-executions</c> (execution records)</item>
 /// </list>
 /// The prefix and group are restricted to letters, digits, '-' and '_', the characters that are valid in all of them.
 /// </summary>
@@ -28,7 +28,6 @@ public sealed class NatsNames
         DeferredSubject = Prefix + ".deferred";
         DeferredConsumer = ConsumerGroup + "-deferred";
         DeadLetterSubjects = Prefix + ".dlq.>";
-        DedupBucket = Prefix + "-dedup";
         ExecutionsBucket = Prefix + "-executions";
         LaneSubjects = [LaneSubject(Priority.High), LaneSubject(Priority.Normal), LaneSubject(Priority.Low)];
         LaneConsumers = [LaneConsumer(Priority.High), LaneConsumer(Priority.Normal), LaneConsumer(Priority.Low)];
@@ -42,7 +41,6 @@ public sealed class NatsNames
     public string DeferredStream { get; }
     public string DeferredSubject { get; }
     public string DeferredConsumer { get; }
-    public string DedupBucket { get; }
     public string ExecutionsBucket { get; }
 
     /// <summary>Lane subjects, indexed by <see cref="Priority"/>.</summary>

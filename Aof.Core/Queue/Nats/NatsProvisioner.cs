@@ -79,7 +79,6 @@ internal sealed class NatsProvisioner(INatsConnection connection, INatsJSContext
             await EnsureStreamAsync(EventsStreamConfig(), CompareEvents, ct).ConfigureAwait(false);
             await EnsureStreamAsync(DeadLetterStreamConfig(), CompareDeadLetters, ct).ConfigureAwait(false);
             await EnsureStreamAsync(DeferredStreamConfig(), CompareCommon, ct).ConfigureAwait(false);
-            await EnsureDedupBucketAsync(ct).ConfigureAwait(false);
 
             var consumers = new INatsJSConsumer[PriorityScheduler.LaneCount];
             for (var lane = 0; lane < consumers.Length; lane++)
@@ -169,30 +168,5 @@ internal sealed class NatsProvisioner(INatsConnection connection, INatsJSContext
         if (!have.SetEquals(wanted.Subjects ?? []))
             return $"subjects are [{string.Join(", ", have.Order())}] but must be [{string.Join(", ", wanted.Subjects ?? [])}]";
         return null;
-    }
-
-    private async Task EnsureDedupBucketAsync(CancellationToken ct)
-    {
-        var kv = new NatsKVContext(js);
-        var config = new NatsKVConfig(names.DedupBucket)
-        {
-            MaxAge = options.DedupWindow,
-            History = 1,
-            Storage = NatsKVStorageType.File,
-        };
-        try
-        {
-            await kv.CreateStoreAsync(config, ct).ConfigureAwait(false);
-        }
-        catch (NatsJSApiException ex) when (ex.Error.Code == 400)
-        {
-            var status = await (await kv.GetStoreAsync(names.DedupBucket, ct).ConfigureAwait(false)).GetStatusAsync(ct).ConfigureAwait(false);
-            if (status.Info.Config.MaxAge != options.DedupWindow)
-            {
-                throw new QueueConfigurationException(
-                    $"NATS KV bucket '{names.DedupBucket}' already exists with max_age {status.Info.Config.MaxAge} but the dedup " +
-                    $"window is {options.DedupWindow} (Aof:Queue:DedupWindowSecs); delete the bucket (nats kv rm) or restore the setting.", ex);
-            }
-        }
     }
 }

@@ -61,6 +61,28 @@ internal sealed class OwnedKVBucket(INatsConnection connection, NatsKVConfig con
         };
     }
 
+    /// <summary>
+    /// Creates <paramref name="key"/> when it does not exist yet, without waiting for JetStream's answer: a core NATS
+    /// publish to the bucket's subject carrying what a KV create carries (<c>Nats-Expected-Last-Subject-Sequence: 0</c>),
+    /// so JetStream drops it when the key is already there. It costs the caller one buffered write instead of a request
+    /// and its reply, and tells it nothing: for writes that may be lost or refused (see NatsExecutionStore).
+    /// </summary>
+    public async Task CreateUnconfirmedAsync(string key, byte[] value, CancellationToken ct)
+    {
+        await GetAsync(ct).ConfigureAwait(false);   // the bucket (its stream) must exist, or the message goes nowhere
+        var headers = new NatsHeaders { [ExpectedLastSubjectSequence] = "0" };
+        try
+        {
+            await connection.PublishAsync($"$KV.{config.Bucket}.{key}", value, headers, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (NatsFailures.IsUnavailable(ex, ct))
+        {
+            throw new QueueUnavailableException($"nats {storeName} unavailable: {ex.Message}", ex);
+        }
+    }
+
+    private const string ExpectedLastSubjectSequence = "Nats-Expected-Last-Subject-Sequence";
+
     /// <summary>The error of a failed KV result: "unavailable" when NATS could not be reached, else as it is.</summary>
     public Exception Failure(Exception error) =>
         NatsFailures.IsUnavailable(error) ? new QueueUnavailableException($"nats {storeName} unavailable: {error.Message}", error) : error;
