@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Aof.Core.Telemetry;
 
 namespace Aof.Gateway.Webhooks;
@@ -42,6 +43,10 @@ public sealed record WebhookResult(string Outcome, int StatusCode, object Body, 
         }
         var typeInfo = WebhookJsonContext.Default.GetTypeInfo(Body.GetType())
                        ?? throw new InvalidOperationException($"no JSON contract for {Body.GetType().Name}");
-        await response.WriteAsJsonAsync(Body, typeInfo, contentType: null, context.RequestAborted);
+        // Serialized first, so the answer goes out with a Content-Length in one write instead of chunked.
+        var json = JsonSerializer.SerializeToUtf8Bytes(Body, typeInfo);
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = json.Length;
+        await response.Body.WriteAsync(json, context.RequestAborted);
     }
 }

@@ -90,7 +90,7 @@ public sealed class GatewayProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task Real_server_answers_health_and_refuses_oversized_chunked_bodies_with_413()
+    public async Task Real_server_answers_health_refuses_oversized_chunked_bodies_with_413_and_sends_answers_with_their_length()
     {
         File.WriteAllText(Path.Combine(_dir, "triggers", "github.yaml"), GatewayApp.DefaultTriggers);
         Directory.CreateDirectory(Path.Combine(_dir, "agents"));
@@ -122,6 +122,15 @@ public sealed class GatewayProcessTests : IDisposable
 
             var small = await http.SendAsync(GatewayApp.Delivery("pull_request", GatewayApp.PullRequestOpened), cts.Token);
             Assert.Equal(HttpStatusCode.Accepted, small.StatusCode);
+
+            // Answers are written whole, with a Content-Length: one write per answer, no chunk framing.
+            var unsigned = await http.SendAsync(GatewayApp.Delivery("pull_request", GatewayApp.PullRequestOpened, secret: "wrong"), cts.Token);
+            Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
+            foreach (var answer in new[] { tooLarge, small, unsigned })
+            {
+                Assert.NotEqual(true, answer.Headers.TransferEncodingChunked);
+                Assert.Equal((await answer.Content.ReadAsByteArrayAsync(cts.Token)).Length, answer.Content.Headers.ContentLength);
+            }
         }
         finally
         {
