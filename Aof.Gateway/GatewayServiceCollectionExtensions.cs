@@ -49,11 +49,14 @@ public static class GatewayServiceCollectionExtensions
     /// <summary>Maps <c>POST /webhook/{platform}</c> and the admin API under <c>/api</c>.</summary>
     public static IEndpointRouteBuilder MapAofGateway(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/webhook/{platform}", (HttpContext context, string platform, WebhookReceiver receiver) =>
-            receiver.HandleAsync(context, platform));
-        app.MapGet("/webhook/{platform}", (HttpContext context, string platform, WebhookReceiver receiver) =>
-            receiver.HandleHandshakeAsync(context, platform));
+        // Plain request delegates over the one receiver: a parameter resolved from DI would open a service scope per
+        // request, and minimal-API binding adds its own work to the hottest path of the gateway.
+        var receiver = app.ServiceProvider.GetRequiredService<WebhookReceiver>();
+        app.MapPost("/webhook/{platform}", context => receiver.HandleAsync(context, PlatformOf(context)));
+        app.MapGet("/webhook/{platform}", context => receiver.HandleHandshakeAsync(context, PlatformOf(context)));
         app.MapAofAdmin();
         return app;
     }
+
+    private static string PlatformOf(HttpContext context) => (string)context.Request.RouteValues["platform"]!;
 }
