@@ -2,7 +2,11 @@
 // AddAofBackends wiring (Aof:Queue:Type, ConnectionStrings:<backend>, prefix "aof"). <backend> is redis or nats;
 // <connection> is what the services get as ConnectionStrings__<backend> (127.0.0.1:6379, nats://127.0.0.1:4222).
 //   publish <backend> <connection> <count> <payload.json>  pre-publish <count> envelopes bound to the bench flow, with queued records
-//   drain   <backend> <connection> <expected> <timeout s>  wait until the queue is empty; print drained/s from the first drop
+//   drain   <backend> <connection> <expected> <timeout s> [warm-up]
+//                                                          wait until the queue is empty. With a warm-up of W, the backlog
+//                                                          holds W + <expected> messages: prints drained/s of the last
+//                                                          <expected> (rate, the worker warm) and of the first <expected>
+//                                                          from the first drop (cold_rate, the worker's JIT still at work)
 //   verify  <backend> <connection> <expected> [slack]      every execution record must be 'succeeded'; there must be <expected>
 //                                                          of them, or up to [slack] more (requests in flight when the load
 //                                                          generator stopped)
@@ -22,7 +26,7 @@ const string Prefix = "aof";
 var arity = new Dictionary<string, int> { ["publish"] = 5, ["drain"] = 5, ["verify"] = 4, ["reset"] = 3 };
 if (args.Length < 3 || !arity.TryGetValue(args[0], out var needed) || args.Length < needed || args[1] is not ("redis" or "nats"))
 {
-    Console.Error.WriteLine("usage: publish <redis|nats> <connection> <count> <payload> | drain <redis|nats> <connection> <expected> <timeout-secs>");
+    Console.Error.WriteLine("usage: publish <redis|nats> <connection> <count> <payload> | drain <redis|nats> <connection> <expected> <timeout-secs> [warm-up]");
     Console.Error.WriteLine("     | verify <redis|nats> <connection> <expected> [slack] | reset <redis|nats> <connection>");
     return 2;
 }
@@ -44,7 +48,7 @@ await queue.InitializeAsync(CancellationToken.None);
 return args[0] switch
 {
     "publish" => await Publish(int.Parse(args[3]), await File.ReadAllBytesAsync(args[4])),
-    "drain" => await Drain(long.Parse(args[3]), TimeSpan.FromSeconds(double.Parse(args[4]))),
+    "drain" => await Drain(long.Parse(args[3]), TimeSpan.FromSeconds(double.Parse(args[4])), args.Length > 5 ? long.Parse(args[5]) : 0),
     "verify" => await Verify(long.Parse(args[3]), args.Length > 4 ? long.Parse(args[4]) : 0),
     "reset" => await Reset(),
     _ => 2,
@@ -96,25 +100,37 @@ async Task PublishBatch(IReadOnlyList<OutgoingMessage> messages, IReadOnlyList<E
     await store.RecordQueuedAsync(records, CancellationToken.None);
 }
 
-async Task<int> Drain(long expected, TimeSpan timeout)
+async Task<int> Drain(long expected, TimeSpan timeout, long warmup)
 {
-    // The clock starts at the first observed drop, so worker start-up time is not counted.
+    // Clocks start at an observed drop, so worker start-up time is not counted. The cold clock covers the first
+    // <expected> messages from the first drop; the warm clock the last <expected>, once the warm-up has drained
+    // (without a warm-up both cover the same messages).
     var deadline = Stopwatch.StartNew();
-    Stopwatch? clock = null;
-    long startBacklog = 0;
+    Stopwatch? cold = null, warm = null;
+    long coldBacklog = 0, warmBacklog = 0;
+    double coldSeconds = 0;
     while (deadline.Elapsed < timeout)
     {
         var s = await queue.GetStatsAsync(CancellationToken.None);
         var backlog = s.Ready + s.InFlight + s.Delayed;
-        if (clock is null && backlog < expected)
+        if (cold is null && backlog < expected + warmup)
         {
-            clock = Stopwatch.StartNew();
-            startBacklog = backlog;
+            cold = Stopwatch.StartNew();
+            coldBacklog = backlog;
         }
-        if (backlog == 0 && clock is not null)
+        if (warm is null && backlog <= expected && cold is not null)
         {
-            var seconds = clock.Elapsed.TotalSeconds;
-            Console.WriteLine($"DRAINED count={startBacklog} seconds={seconds:F2} rate={startBacklog / seconds:F0} dead={s.DeadLettered}");
+            warm = warmup == 0 ? cold : Stopwatch.StartNew();
+            warmBacklog = warmup == 0 ? coldBacklog : backlog;
+        }
+        if (coldSeconds == 0 && cold is not null && backlog <= coldBacklog - Math.Min(expected, coldBacklog))
+            coldSeconds = cold.Elapsed.TotalSeconds;
+        if (backlog == 0 && warm is not null)
+        {
+            var seconds = warm.Elapsed.TotalSeconds;
+            var coldCount = Math.Min(expected, coldBacklog);
+            Console.WriteLine($"DRAINED count={warmBacklog} seconds={seconds:F2} rate={warmBacklog / seconds:F0} " +
+                $"cold_count={coldCount} cold_seconds={coldSeconds:F2} cold_rate={coldCount / coldSeconds:F0} warmup={warmup} dead={s.DeadLettered}");
             return 0;
         }
         await Task.Delay(20);
