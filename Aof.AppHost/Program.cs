@@ -1,6 +1,7 @@
 using Aof.AppHost.Hosting.ApplicationModel;
 using Aof.AppHost.Hosting.Builder;
 using Aof.AppHost.Hosting.Orchestration;
+using Aof.AppHost.ResourceTree;
 
 // The app model of AOF, in the shape of a .NET Aspire AppHost: a broker, the gateway and a pool of workers.
 // `dotnet run --project Aof.AppHost -- --queue nats --workers 4 --examples ./my-resources` runs it here;
@@ -41,7 +42,7 @@ if (queue.Resource.IsInstalled || builder.IsPublishMode)
         .WithComputeResources("250m", "256Mi", "1", "512Mi")
         .WithAutoscaling(minReplicas: 2, maxReplicas: 10, cpuUtilization: 70);
 
-    builder.AddProject("worker", "../Aof.Worker/Aof.Worker.csproj")
+    var worker = builder.AddProject("worker", "../Aof.Worker/Aof.Worker.csproj")
         .WithArgs("--mode", "worker", "--config", options.DaemonConfig)
         .WithHttpEndpoint()
         .WithReplicas(options.Workers)
@@ -53,6 +54,23 @@ if (queue.Resource.IsInstalled || builder.IsPublishMode)
         .WithComputeResources("250m", "256Mi", "1", "1Gi")
         // KEDA adds workers while messages wait: one more replica per 50 messages of lag in a lane.
         .WithAutoscaling(minReplicas: options.Workers, maxReplicas: Math.Max(10, options.Workers), lagTarget: 50);
+
+    // The secrets the resource tree makes the services read (provider API keys, reply tokens, ${VAR} references,
+    // platforms' *_env): each a secret parameter of the services that read it, so a deployment asks for them instead
+    // of starting services without them. Locally each takes the AppHost's own environment.
+    foreach (var secret in SecretVariables.Find(options.DaemonConfig))
+    {
+        var readers = new[] { (SecretReaders.Gateway, gateway), (SecretReaders.Worker, worker) }
+            .Where(r => secret.ReadBy.HasFlag(r.Item1) && !r.Item2.Resource.ParameterEnvironment.ContainsKey(secret.Name))
+            .Select(r => r.Item2)
+            .ToList();
+        if (readers.Count == 0) continue; // already given (GITHUB_WEBHOOK_SECRET)
+        // A name the model already has (a ${REDIS_PASSWORD} of the tree is not the broker's password) gets a suffix.
+        var name = builder.Resources.Any(r => r.Name == secret.ParameterName) ? secret.ParameterName + "-env" : secret.ParameterName;
+        var parameter = builder.AddParameter(name, secret: true, localValue: Environment.GetEnvironmentVariable(secret.Name));
+        if (!secret.Required) parameter.AsOptional();
+        foreach (var project in readers) project.WithEnvironment(secret.Name, parameter);
+    }
 }
 else
 {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Aof.AppHost.Hosting.ApplicationModel;
 using Aof.AppHost.Hosting.Builder;
+using Aof.AppHost.ResourceTree;
 using YamlDotNet.RepresentationModel;
 
 namespace Aof.AppHost.Publishing;
@@ -93,7 +94,7 @@ public sealed class DeploymentModel
             Projects = projects,
             Brokers = brokers,
             Parameters = parameters,
-            ConfigFiles = ReadConfigFolder(folder),
+            ConfigFiles = ResourceFolder.Read(folder),
             DaemonConfigFile = Path.GetFileName(daemonConfig),
             DaemonConfigDirectory = folder,
             QueuePrefix = settings.GetValueOrDefault("queue.prefix") ?? "aof",
@@ -125,19 +126,6 @@ public sealed class DeploymentModel
     {
         var i = project.Args.IndexOf("--config");
         return i >= 0 && i + 1 < project.Args.Count ? Path.GetFullPath(project.Args[i + 1]) : null;
-    }
-
-    private static SortedDictionary<string, string> ReadConfigFolder(string folder)
-    {
-        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(folder, file).Replace(Path.DirectorySeparatorChar, '/');
-            if (relative.Split('/').Any(part => part.StartsWith('.'))) continue;
-            if (Path.GetExtension(file) is not (".yaml" or ".yml")) continue;
-            files[relative] = File.ReadAllText(file).ReplaceLineEndings("\n");
-        }
-        return files;
     }
 
     /// <summary>The few DaemonConfig keys a deployment needs, as "section.key" -> scalar.</summary>

@@ -141,7 +141,7 @@ public sealed class KubernetesTests
         var objects = await PublishAsync();
         var secret = One<V1Secret>(objects, "aof-secrets");
 
-        Assert.Equal(["admin-token", "github-webhook-secret", "redis-password"], secret.StringData.Keys.Order().ToArray());
+        Assert.Equal(["admin-token", "github-token", "github-webhook-secret", "redis-password"], secret.StringData.Keys.Order().ToArray());
         Assert.All(secret.StringData.Values, v => Assert.Equal("", v));
     }
 

@@ -14,6 +14,12 @@ public sealed class ParameterResource(string name, bool secret) : Resource(name)
 
     public string? LocalValue { get; set; }
 
+    /// <summary>
+    /// A deployment may leave it empty (the service then goes without the feature it serves): the manifest gives azd an
+    /// empty default instead of asking, Kubernetes starts the pod without the Secret's key.
+    /// </summary>
+    public bool Optional { get; set; }
+
     public override TimeSpan StartTimeout => TimeSpan.Zero;
 
     public override TimeSpan StopTimeout => TimeSpan.Zero;

@@ -64,6 +64,13 @@ public static class ResourceBuilderExtensions
         return builder;
     }
 
+    /// <summary>A deployment may leave the parameter empty (see <see cref="ParameterResource.Optional"/>).</summary>
+    public static IResourceBuilder<ParameterResource> AsOptional(this IResourceBuilder<ParameterResource> builder)
+    {
+        builder.Resource.Optional = true;
+        return builder;
+    }
+
     /// <summary>CPU and memory one replica requests and may use when deployed.</summary>
     public static IResourceBuilder<T> WithComputeResources<T>(this IResourceBuilder<T> builder,
         string cpuRequest, string memoryRequest, string cpuLimit, string memoryLimit) where T : Resource

@@ -136,7 +136,7 @@ public sealed class KubernetesObjects(DeploymentModel model, ValueSource values)
             env.Add(Map(("name", name), ("value", v)));
         }
         foreach (var (name, parameter) in project.ParameterEnvironment.OrderBy(e => e.Key, StringComparer.Ordinal))
-            env.Add(SecretEnv(name, parameter.Name));
+            env.Add(SecretEnv(name, parameter.Name, parameter.Optional));
         foreach (var reference in project.References)
         {
             var target = reference is BrokerResource && broker is not null ? broker : reference as BrokerResource;
@@ -159,8 +159,9 @@ public sealed class KubernetesObjects(DeploymentModel model, ValueSource values)
         return env;
     }
 
-    private static Dictionary<string, object> SecretEnv(string name, string key) =>
-        Map(("name", name), ("valueFrom", Map(("secretKeyRef", Map(("name", SecretName), ("key", key))))));
+    // An optional key may be missing from the Secret: the pod starts without the variable.
+    private static Dictionary<string, object> SecretEnv(string name, string key, bool optional = false) =>
+        Map(("name", name), ("valueFrom", Map(("secretKeyRef", Map(("name", SecretName), ("key", key), ("optional", optional ? true : null))))));
 
     private static string EnvName(string parameter) => parameter.ToUpperInvariant().Replace('-', '_');
 

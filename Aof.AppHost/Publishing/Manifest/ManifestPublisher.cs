@@ -60,6 +60,8 @@ public sealed class ManifestPublisher : IPublisher
         var input = new JsonObject { ["type"] = "string", ["secret"] = parameter.Secret };
         if (parameter.GenerateMinLength is { } length)
             input["default"] = new JsonObject { ["generate"] = new JsonObject { ["minLength"] = length, ["special"] = false } };
+        else if (parameter.Optional)
+            input["default"] = new JsonObject { ["value"] = "" };
         return new JsonObject
         {
             ["type"] = "parameter.v0",
