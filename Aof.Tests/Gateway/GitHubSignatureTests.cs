@@ -1,4 +1,5 @@
 using System.Text;
+using Aof.Gateway.Platforms.Common;
 using Aof.Gateway.Platforms.GitHub;
 
 namespace Aof.Tests.Gateway;
@@ -49,5 +50,27 @@ public class GitHubSignatureTests
     public void Missing_or_malformed_headers_never_verify(string? header)
     {
         Assert.False(GitHubSignature.Verify(DocPayload, header, DocSecret));
+    }
+
+    [Fact]
+    public async Task A_reused_key_verifies_the_documented_example_on_every_thread_and_after_a_mismatch()
+    {
+        using var key = new HmacSha256Key(Encoding.UTF8.GetBytes(DocSecret));
+        var expected = Convert.FromHexString(DocSignature["sha256=".Length..]);
+        var changed = Encoding.UTF8.GetBytes("Hello, World?");
+
+        // Each thread's keyed hash is reset after every use: a mismatch leaves nothing behind for the next request.
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            var ok = true;
+            for (var i = 0; i < 200; i++)
+            {
+                ok &= key.Matches(DocPayload, expected);
+                ok &= !key.Matches(changed, expected);
+                ok &= !key.Matches(DocPayload, expected.AsSpan(0, 31));
+            }
+            return ok;
+        })));
+        Assert.All(results, Assert.True);
     }
 }

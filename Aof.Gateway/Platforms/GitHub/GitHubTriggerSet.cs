@@ -1,5 +1,6 @@
 using System.Text;
 using Aof.Core.Resources;
+using Aof.Gateway.Platforms.Common;
 
 namespace Aof.Gateway.Platforms.GitHub;
 
@@ -11,7 +12,7 @@ namespace Aof.Gateway.Platforms.GitHub;
 public sealed class GitHubTriggerSet
 {
     private readonly TriggerResource[] _triggers;
-    private readonly byte[][] _secrets;
+    private readonly HmacSha256Key[] _secrets;
     private readonly int[] _secretOfTrigger;
 
     public GitHubTriggerSet(ResourceCatalog catalog)
@@ -20,7 +21,7 @@ public sealed class GitHubTriggerSet
             .Where(t => t.Enabled && t.GitHub is not null && t.Type.Equals("GitHub", StringComparison.OrdinalIgnoreCase))
             .ToArray();
         var distinct = _triggers.Select(t => t.GitHub!.WebhookSecret).Distinct(StringComparer.Ordinal).ToList();
-        _secrets = distinct.Select(s => Encoding.UTF8.GetBytes(s)).ToArray();
+        _secrets = distinct.Select(s => new HmacSha256Key(Encoding.UTF8.GetBytes(s))).ToArray();
         _secretOfTrigger = _triggers.Select(t => distinct.IndexOf(t.GitHub!.WebhookSecret)).ToArray();
     }
 
@@ -45,7 +46,7 @@ public sealed class GitHubTriggerSet
         var any = false;
         for (var i = 0; i < _secrets.Length; i++)
         {
-            verified[i] = GitHubSignature.Matches(body, _secrets[i], expected);
+            verified[i] = _secrets[i].Matches(body, expected);
             any |= verified[i];
         }
         if (!any) return [];
