@@ -187,6 +187,8 @@ result="bench/results/$(date -u +%Y-%m-%d)-pipeline.md"
 {
   echo "# Pipeline benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
+  echo "Code: commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' with uncommitted changes')."
+  echo
   echo "Command: \`bench/run.sh $DURATION $DRAIN_COUNT $CONNECTIONS\` on $(nproc) cores; wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per load phase after a ${WARMUP} s warm-up;"
   echo "${VERSION[redis]}; ${VERSION[nats]}; payload $(wc -c <"$BENCH_BODY_FILE") bytes; worker drain of $DRAIN_COUNT messages by one process after a warm-up of $DRAIN_WARMUP."
   echo
