@@ -7,7 +7,7 @@ namespace Aof.Core.Queue.Nats;
 
 /// <summary>
 /// A JetStream KV bucket AOF owns (execution records, rate limits): created or updated to <see cref="NatsKVConfig"/>
-/// on first use, once per process. An existing bucket keeps what an operator set on it (see <see cref="WithOperatorSettingsAsync"/>). Calls that fail because NATS cannot be reached become
+/// on first use, once per process. An existing bucket keeps what an operator set on it (see <see cref="WithOperatorSettings"/>), and one that already has our settings is not updated. Calls that fail because NATS cannot be reached become
 /// <see cref="QueueUnavailableException"/> naming the store, so callers answer "unavailable", not "error".
 /// </summary>
 internal sealed class OwnedKVBucket(INatsConnection connection, NatsKVConfig config, string storeName)
@@ -27,12 +27,34 @@ internal sealed class OwnedKVBucket(INatsConnection connection, NatsKVConfig con
         {
             if (_bucket is { } created) return created;
             var js = new NatsJSContext(connection);
-            var wanted = await Guard(WithOperatorSettingsAsync(js, ct), ct).ConfigureAwait(false);
-            return _bucket = await Guard(new NatsKVContext(js).CreateOrUpdateStoreAsync(wanted, ct), ct).ConfigureAwait(false);
+            var kv = new NatsKVContext(js);
+            var existing = await Guard(ExistingConfigAsync(js, ct), ct).ConfigureAwait(false);
+            // A bucket that already has our settings is opened as it is: updating a stream that other processes are
+            // using (every process start did) can leave their requests of that moment without a reply.
+            if (existing is not null && HasOurSettings(existing))
+                return _bucket = await Guard(kv.GetStoreAsync(config.Bucket, ct), ct).ConfigureAwait(false);
+            // A new bucket is created, not "created or updated": a process starting beside this one may create it at
+            // the same moment, and JetStream answers a create with the same settings with the stream as it is.
+            return _bucket = existing is null
+                ? await Guard(kv.CreateStoreAsync(config, ct), ct).ConfigureAwait(false)
+                : await Guard(kv.CreateOrUpdateStoreAsync(WithOperatorSettings(existing), ct), ct).ConfigureAwait(false);
         }
         finally
         {
             _createLock.Release();
+        }
+    }
+
+    /// <summary>The configuration of the bucket's stream, or null when there is none yet.</summary>
+    private async ValueTask<StreamConfig?> ExistingConfigAsync(NatsJSContext js, CancellationToken ct)
+    {
+        try
+        {
+            return (await js.GetStreamAsync("KV_" + config.Bucket, cancellationToken: ct).ConfigureAwait(false)).Info.Config;
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            return null;
         }
     }
 
@@ -41,25 +63,18 @@ internal sealed class OwnedKVBucket(INatsConnection connection, NatsKVConfig con
     /// cap and compression are the operator's: on an existing bucket they are carried over, so a bucket scaled to three
     /// replicas on a cluster is not scaled back to one by the next process that starts. A new bucket gets ours alone.
     /// </summary>
-    private async ValueTask<NatsKVConfig> WithOperatorSettingsAsync(NatsJSContext js, CancellationToken ct)
+    private NatsKVConfig WithOperatorSettings(StreamConfig existing) => config with
     {
-        StreamConfig existing;
-        try
-        {
-            existing = (await js.GetStreamAsync("KV_" + config.Bucket, cancellationToken: ct).ConfigureAwait(false)).Info.Config;
-        }
-        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
-        {
-            return config;
-        }
-        return config with
-        {
-            NumberOfReplicas = existing.NumReplicas,
-            Placement = existing.Placement,
-            MaxBytes = existing.MaxBytes,
-            Compression = existing.Compression == StreamConfigCompression.S2,
-        };
-    }
+        NumberOfReplicas = existing.NumReplicas,
+        Placement = existing.Placement,
+        MaxBytes = existing.MaxBytes,
+        Compression = existing.Compression == StreamConfigCompression.S2,
+    };
+
+    private bool HasOurSettings(StreamConfig existing) =>
+        existing.MaxAge == config.MaxAge &&
+        existing.MaxMsgsPerSubject == config.History &&
+        existing.Storage == (config.Storage == NatsKVStorageType.Memory ? StreamConfigStorage.Memory : StreamConfigStorage.File);
 
     /// <summary>
     /// Creates <paramref name="key"/> when it does not exist yet, without waiting for JetStream's answer: a core NATS
