@@ -187,6 +187,8 @@ result="bench/results/$(date -u +%Y-%m-%d)-pipeline.md"
 {
   echo "# Pipeline benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
+  # The index is refreshed first: files a build rewrote with the same content would otherwise count as changed.
+  git update-index -q --refresh >/dev/null 2>&1 || true
   echo "Code: commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' with uncommitted changes')."
   echo
   echo "Command: \`bench/run.sh $DURATION $DRAIN_COUNT $CONNECTIONS\` on $(nproc) cores; wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per load phase after a ${WARMUP} s warm-up;"
