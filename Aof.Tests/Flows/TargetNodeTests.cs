@@ -64,6 +64,34 @@ public class TargetNodeTests
     }
 
     [Fact]
+    public async Task A_node_replies_where_the_event_came_from_unless_it_says_reply_false()
+    {
+        var agents = new RecordingExecutor(TargetKind.Agent, r => """{"severity": "high"}""");
+        var registry = new TargetExecutorRegistry([agents]);
+        var catalog = new ResourceCatalog { Agents = new Dictionary<string, AgentResource> { ["triage"] = Agent("triage") } };
+        var executor = FlowTestKit.Executor(extra: new AgentNode(catalog, () => registry));
+        var flow = Chain("f",
+            Node("classify", "Agent", """{"agent": "triage", "reply": false}"""),
+            Node("answer", "Agent", """{"agent": "triage", "input": "severity ${classify.output.severity}"}"""),
+            Node("quoted", "Agent", """{"agent": "triage", "reply": "false"}"""));
+
+        await executor.ExecuteAsync(flow, Request(), CancellationToken.None).WaitAsync(FlowTestKit.Bound);
+
+        Assert.Equal([false, true, false], agents.Requests.Select(r => r.PostReply).ToArray());
+    }
+
+    [Fact]
+    public async Task A_reply_setting_that_is_not_true_or_false_is_a_definition_error()
+    {
+        var registry = new TargetExecutorRegistry([new RecordingExecutor(TargetKind.Agent, _ => "x")]);
+        var catalog = new ResourceCatalog { Agents = new Dictionary<string, AgentResource> { ["triage"] = Agent("triage") } };
+        var executor = FlowTestKit.Executor(extra: new AgentNode(catalog, () => registry));
+        var ex = await Assert.ThrowsAsync<PermanentExecutionException>(() =>
+            executor.ExecuteAsync(Chain("f", Node("a", "Agent", """{"agent": "triage", "reply": "sometimes"}""")), Request(), CancellationToken.None));
+        Assert.Contains("reply", ex.Message);
+    }
+
+    [Fact]
     public async Task An_unknown_agent_is_a_permanent_failure_naming_it()
     {
         var registry = new TargetExecutorRegistry([]);

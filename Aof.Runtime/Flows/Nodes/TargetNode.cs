@@ -10,7 +10,8 @@ namespace Aof.Runtime.Flows.Nodes;
 /// <summary>
 /// <c>type: Agent</c> (<c>config.agent</c>) and <c>type: Fleet</c> (<c>config.fleet</c>): resolves the named resource
 /// and runs it through the executor registered for that target kind, with the node's rendered <c>input</c> (default:
-/// the previous node's output). The registry is resolved at run time: the flow executor is itself one of its executors.
+/// the previous node's output), replying where the event came from unless <c>reply: false</c>. The registry is resolved at
+/// run time: the flow executor is itself one of its executors.
 /// Output: the target's output, parsed when it is a JSON object or array so <c>${node.output.field}</c> works.
 /// </summary>
 public abstract class TargetNode(ResourceCatalog catalog, Func<TargetExecutorRegistry> registry, TargetKind kind, string key) : INodeHandler
@@ -47,6 +48,9 @@ public abstract class TargetNode(ResourceCatalog catalog, Func<TargetExecutorReg
         {
             ExecutionId = context.Request.ExecutionId,
             Input = input,
+            // A node whose answer feeds later nodes (a classification, JSON for a Conditional) says reply: false, so the
+            // answer is not also posted where the event came from.
+            PostReply = NodeConfig.GetBool(node.Config, "reply", true),
         };
         var result = await registry().ExecuteAsync(request, ct);
         if (result.DeferFor is not null)
