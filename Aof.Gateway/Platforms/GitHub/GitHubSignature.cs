@@ -5,13 +5,14 @@ namespace Aof.Gateway.Platforms.GitHub;
 
 /// <summary>
 /// GitHub's <c>X-Hub-Signature-256</c>: "sha256=" + hex HMAC-SHA256 of the raw body bytes, keyed with the
-/// webhook secret. Compared in constant time so the answer time does not reveal how many bytes matched.
+/// webhook secret. The header is parsed here; the digest is checked by the secret's <see cref="Common.HmacSha256Key"/>,
+/// in constant time so the answer time does not reveal how many bytes matched.
 /// </summary>
 public static class GitHubSignature
 {
     public const string HeaderName = "X-Hub-Signature-256";
     private const string Prefix = "sha256=";
-    private const int DigestBytes = 32;
+    private const int DigestBytes = Common.HmacSha256Key.DigestBytes;
 
     /// <summary>
     /// Reads the header into its 32 digest bytes. False when it is missing, lacks the prefix, or is not
@@ -23,21 +24,6 @@ public static class GitHubSignature
         if (!header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)) return false;
         var status = Convert.FromHexString(header.AsSpan(Prefix.Length), digest, out _, out var written);
         return status == System.Buffers.OperationStatus.Done && written == DigestBytes;
-    }
-
-    /// <summary>True when <paramref name="expectedDigest"/> is the HMAC of <paramref name="body"/> under <paramref name="secret"/>.</summary>
-    public static bool Matches(ReadOnlySpan<byte> body, ReadOnlySpan<byte> secret, ReadOnlySpan<byte> expectedDigest)
-    {
-        Span<byte> actual = stackalloc byte[DigestBytes];
-        HMACSHA256.HashData(secret, body, actual);
-        return expectedDigest.Length == DigestBytes && CryptographicOperations.FixedTimeEquals(actual, expectedDigest);
-    }
-
-    /// <summary>Verifies a header value against one secret. Missing or malformed headers never verify.</summary>
-    public static bool Verify(ReadOnlySpan<byte> body, string? header, string secret)
-    {
-        Span<byte> expected = stackalloc byte[DigestBytes];
-        return TryParseHeader(header, expected) && Matches(body, Encoding.UTF8.GetBytes(secret), expected);
     }
 
     /// <summary>The header value GitHub would send for <paramref name="body"/> (lowercase hex); for tests and senders.</summary>

@@ -38,7 +38,7 @@ public sealed class GitHubTriggerSet
     /// </summary>
     public IReadOnlyList<TriggerResource> Authenticate(ReadOnlySpan<byte> body, string? signatureHeader)
     {
-        Span<byte> expected = stackalloc byte[32];
+        Span<byte> expected = stackalloc byte[HmacSha256Key.DigestBytes];
         if (!GitHubSignature.TryParseHeader(signatureHeader, expected)) return [];
 
         // Every secret is tried (no early exit) so timing does not tell which secret matched.

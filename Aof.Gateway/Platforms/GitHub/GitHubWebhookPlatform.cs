@@ -1,3 +1,4 @@
+using System.Text;
 using Aof.Core.Configuration;
 using Aof.Core.Resources;
 using Aof.Core.Triggers;
@@ -23,6 +24,10 @@ public sealed class GitHubWebhookPlatform(
     public const string PlatformName = "github";
 
     private readonly Lazy<GitHubTriggerSet> _triggers = new(() => new GitHubTriggerSet(catalog));
+
+    // Each organization's secret as a reusable key (see HmacSha256Key), as the triggers' secrets are.
+    private readonly Lazy<Dictionary<string, HmacSha256Key>> _organizationKeys = new(() => credentials.GitHubOrganizations
+        .ToDictionary(o => o.Name, o => new HmacSha256Key(Encoding.UTF8.GetBytes(o.WebhookSecret)), StringComparer.OrdinalIgnoreCase));
 
     public string Name => PlatformName;
 
@@ -74,7 +79,11 @@ public sealed class GitHubWebhookPlatform(
             return [];
         }
         refusal = null;
-        return GitHubSignature.Verify(body.Span, request.Headers[GitHubSignature.HeaderName], tenant.WebhookSecret) ? _triggers.Value.All : [];
+        Span<byte> expected = stackalloc byte[HmacSha256Key.DigestBytes];
+        return GitHubSignature.TryParseHeader(request.Headers[GitHubSignature.HeaderName], expected) &&
+               _organizationKeys.Value[tenant.Name].Matches(body.Span, expected)
+            ? _triggers.Value.All
+            : [];
     }
 
     private static string RequiredHeader(HttpRequest request, string name)
