@@ -87,7 +87,7 @@ public static partial class SecretVariables
                         PlatformVariables(spec, file, Add);
                         break;
                     case "Agent" or "AgentFleet" or "AgentFlow":
-                        foreach (var mapping in Mappings(root)) ResourceVariables(mapping, file, Add);
+                        foreach (var mapping in root.AllNodes.OfType<YamlMappingNode>()) ResourceVariables(mapping, file, Add);
                         break;
                     case "Trigger" when spec is not null && Scalar(spec, "enabled") is not "false":
                         TriggerVariables(Scalar(spec, "type"), file, Add);
@@ -200,26 +200,7 @@ public static partial class SecretVariables
         return yaml.Documents.ToList();
     }
 
-    private static IEnumerable<YamlMappingNode> Mappings(YamlNode node)
-    {
-        switch (node)
-        {
-            case YamlMappingNode map:
-                yield return map;
-                foreach (var child in map.Children.Values)
-                {
-                    foreach (var m in Mappings(child)) yield return m;
-                }
-                break;
-            case YamlSequenceNode list:
-                foreach (var child in list.Children)
-                {
-                    foreach (var m in Mappings(child)) yield return m;
-                }
-                break;
-        }
-    }
-
+    // Values only: AllNodes would include the keys, which the services do not expand.
     private static IEnumerable<string> Scalars(YamlNode node) => node switch
     {
         YamlScalarNode { Value: { } value } => [value],
