@@ -6,8 +6,9 @@ using NATS.Client.KeyValueStore;
 namespace Aof.Core.Queue.Nats;
 
 /// <summary>
-/// A JetStream KV bucket AOF owns (execution records, rate limits): created or updated to <see cref="NatsKVConfig"/>
-/// on first use, once per process. An existing bucket keeps what an operator set on it (see <see cref="WithOperatorSettings"/>), and one that already has our settings is not updated. Calls that fail because NATS cannot be reached become
+/// A JetStream KV bucket AOF owns (execution records, rate limits), set up on first use, once per process: created with
+/// <see cref="NatsKVConfig"/> when missing, opened as it is when it has our settings, else updated to them keeping what an
+/// operator set on it (see <see cref="WithOperatorSettings"/>). Calls that fail because NATS cannot be reached become
 /// <see cref="QueueUnavailableException"/> naming the store, so callers answer "unavailable", not "error".
 /// </summary>
 internal sealed class OwnedKVBucket(INatsConnection connection, NatsKVConfig config, string storeName)
