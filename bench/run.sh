@@ -199,12 +199,15 @@ REPORT
 echo
 echo "$report"
 result="bench/results/$(date -u +%Y-%m-%d)-pipeline.md"
+# Which code ran, read before the results file is opened (opening it truncates it, which an earlier run of the day
+# committed, so the check would see a change). The index is refreshed first: files a build rewrote with the same
+# content would otherwise count as changed. bench/results holds outputs, not code.
+git update-index -q --refresh >/dev/null 2>&1 || true
+code="commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- . ':!bench/results' 2>/dev/null || echo ' with uncommitted changes')"
 {
   echo "# Pipeline benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
-  # The index is refreshed first: files a build rewrote with the same content would otherwise count as changed.
-  git update-index -q --refresh >/dev/null 2>&1 || true
-  echo "Code: commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' with uncommitted changes')."
+  echo "Code: $code."
   echo
   echo "Command: \`bench/run.sh $DURATION $DRAIN_COUNT $CONNECTIONS\` on $(nproc) cores; wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per load phase after a ${WARMUP} s warm-up;"
   echo "${VERSION[redis]}; ${VERSION[nats]}; payload $(wc -c <"$BENCH_BODY_FILE") bytes; worker drain of $DRAIN_COUNT messages by one process after a warm-up of $DRAIN_WARMUP."
