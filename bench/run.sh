@@ -155,11 +155,15 @@ run_broker nats
 py() { python3 -c "$1"; }
 rate() { py "print(f'{$(field "$1" accepted)/($(field "$1" duration_us)/1e6):.0f}')"; }
 ms() { py "print(f'{$1/1000:.2f}')"; }
+phase_row() { # name, RESULT line, its rate, ratio -> a row of a phase without targets (ceiling, floor)
+  echo "| $1 | $3 | $(ms "$(field "$2" p50_us)") | $(ms "$(field "$2" p99_us)") | $4 | $(field "$2" other) / $(field "$2" errors) | | | | | |"
+}
 ceiling_row() { # broker -> the rows of the ceiling measured before it and of its durable floor
-  local c=${CEILING[$1]} f=${CEILING[$1-floor]} write
+  local c=${CEILING[$1]} f=${CEILING[$1-floor]} write c_rps f_rps
   [ "$1" = redis ] && write="one XADD" || write="one JetStream publish"
-  echo "| ceiling (bare Kestrel) before $1 | $(rate "$c") | $(ms "$(field "$c" p50_us)") | $(ms "$(field "$c" p99_us)") | 1.00 | $(field "$c" other) / $(field "$c" errors) | | | | | |"
-  echo "| durable floor: bare Kestrel + $write per webhook (information) | $(rate "$f") | $(ms "$(field "$f" p50_us)") | $(ms "$(field "$f" p99_us)") | $(py "print(f'{$(rate "$f")/$(rate "$c"):.2f}')") | $(field "$f" other) / $(field "$f" errors) | | | | | |"
+  c_rps=$(rate "$c"); f_rps=$(rate "$f")
+  phase_row "ceiling (bare Kestrel) before $1" "$c" "$c_rps" 1.00
+  phase_row "durable floor: bare Kestrel + $write per webhook (information)" "$f" "$f_rps" "$(py "print(f'{$f_rps/$c_rps:.2f}')")"
 }
 floor_ratio() { py "print(f'{$(rate "${GATEWAY[$1]}")/$(rate "${CEILING[$1-floor]}"):.2f}')"; }
 row() { # broker -> one table row with a verdict per target and for the row
